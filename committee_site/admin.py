@@ -1,0 +1,181 @@
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from committee_site.models import (
+    AuditEvent,
+    Building,
+    Compound,
+    Membership,
+    Notification,
+    Organisation,
+    OutgoingEmail,
+    OwnerApplication,
+    OwnerProfile,
+    ServiceArea,
+    ServiceContract,
+    ServiceStandard,
+    TimeLimits,
+    Unit,
+    User,
+)
+
+admin.site.site_header = _("Committee site administration")
+admin.site.site_title = _("Committee site")
+admin.site.index_title = _("Compounds, organisations, accounts and settings")
+
+
+class MembershipInline(admin.TabularInline[Membership, Any]):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin[User]):
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Preferences"), {"fields": ("language",)}))
+    list_display = ("username", "email", "first_name", "language", "is_active", "is_staff")
+    inlines = [MembershipInline]
+
+
+class BuildingInline(admin.TabularInline[Building, Any]):
+    model = Building
+    extra = 0
+
+
+@admin.register(Compound)
+class CompoundAdmin(admin.ModelAdmin[Compound]):
+    list_display = ("name", "name_en", "address", "committee", "property_company", "community_office")
+    search_fields = ("name", "name_en", "address")
+    autocomplete_fields = ["committee", "property_company", "community_office"]
+    inlines = [BuildingInline]
+
+
+@admin.register(Building)
+class BuildingAdmin(admin.ModelAdmin[Building]):
+    list_display = ("__str__", "compound", "sort_key")
+    list_filter = ("compound",)
+    search_fields = ("number", "compound__name")
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin[Unit]):
+    list_display = ("number", "building")
+    list_filter = ("building__compound",)
+    search_fields = ("number", "building__number", "building__compound__name")
+    autocomplete_fields = ["building"]
+    list_select_related = ("building",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    list_display = ("name", "name_en", "kind", "phone", "email")
+    list_filter = ("kind",)
+    search_fields = ("name", "name_en")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    list_display = ("user", "organisation", "role", "active")
+    list_filter = ("role", "active", "organisation__kind")
+    search_fields = ("user__username", "user__first_name", "organisation__name")
+    autocomplete_fields = ["user", "organisation"]
+    list_select_related = ("user", "organisation")
+
+
+@admin.register(OwnerProfile)
+class OwnerProfileAdmin(admin.ModelAdmin[OwnerProfile]):
+    list_display = ("user", "phone", "verified_by", "verified_at")
+    search_fields = ("user__username", "user__first_name", "phone")
+    autocomplete_fields = ["user", "units", "verified_by"]
+    list_select_related = ("user", "verified_by")
+
+
+@admin.register(OwnerApplication)
+class OwnerApplicationAdmin(admin.ModelAdmin[OwnerApplication]):
+    """Read-only here: the committee decides on the site, where the decision
+    is recorded and the applicant told."""
+
+    list_display = ("full_name", "unit", "username", "status", "created_at", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("full_name", "username", "email", "phone")
+    list_select_related = ("unit__building", "decided_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(admin.ModelAdmin[ServiceArea]):
+    list_display = ("name", "name_en", "code", "order", "active")
+    list_editable = ("order", "active")
+    search_fields = ("name", "name_en", "code")
+
+
+class ServiceStandardInline(admin.TabularInline[ServiceStandard, Any]):
+    model = ServiceStandard
+    extra = 1
+
+
+@admin.register(ServiceContract)
+class ServiceContractAdmin(admin.ModelAdmin[ServiceContract]):
+    list_display = ("compound", "property_company", "starts_on", "ends_on")
+    list_filter = ("compound",)
+    autocomplete_fields = ["compound", "property_company"]
+    inlines = [ServiceStandardInline]
+
+
+@admin.register(TimeLimits)
+class TimeLimitsAdmin(admin.ModelAdmin[TimeLimits]):
+    """One row: the list goes straight to it, and it can be neither added nor deleted."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        limits = TimeLimits.load()
+        return HttpResponseRedirect(reverse("admin:committee_site_timelimits_change", args=[limits.pk]))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("title", "recipient", "kind", "created_at", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("recipient__username", "title")
+    list_select_related = ("recipient",)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ("subject", "to", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("to", "subject")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "action", "object_type", "object_id", "compound")
+    list_filter = ("action",)
+    search_fields = ("object_id", "actor__username")
+    list_select_related = ("actor", "compound")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommitteeSiteConfig(AppConfig):
+    name = "committee_site"
+    verbose_name = _("Committee site")

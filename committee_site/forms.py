@@ -1,0 +1,142 @@
+"""Validation only: forms check what was typed; services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from committee_site.models import Building, Language, OwnerApplication, Unit, User, phone_validator
+
+
+class BuildingChoiceField(forms.ModelChoiceField[Building]):
+    def label_from_instance(self, obj: Building) -> str:
+        return f"{obj.compound} · {obj}"
+
+
+class OwnerApplicationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=30,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The committee's decision and password resets are sent here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    building = BuildingChoiceField(
+        label=_("Building"),
+        queryset=Building.objects.select_related("compound").order_by("compound__name", "sort_key", "number"),
+        empty_label=_("Choose your compound and building"),
+    )
+    unit_number = forms.CharField(
+        label=_("Unit number"), max_length=20, help_text=_("Your room number as on the property certificate, e.g. 1502")
+    )
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @/./+/-/_ only; you sign in with it."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    note = forms.CharField(
+        label=_("Note to the committee"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional, e.g. how the committee can check that you own the unit."),
+    )
+
+    def clean_unit_number(self) -> str:
+        return self.cleaned_data["unit_number"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        building = cleaned.get("building")
+        number = cleaned.get("unit_number")
+        if building and number:
+            unit = Unit.objects.filter(building=building, number__iexact=number).first()
+            if unit is None:
+                self.add_error(
+                    "unit_number",
+                    _("%(building)s of %(compound)s has no unit %(number)s.")
+                    % {"building": building, "compound": building.compound, "number": number},
+                )
+            else:
+                cleaned["unit"] = unit
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            candidate = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            candidate.first_name = cleaned.get("full_name", "")
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class RejectApplicationForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason, sent to the applicant"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DecisionForm(forms.Form):
+    """Carries the status the member saw, so a stale page is noticed."""
+
+    seen_status = forms.ChoiceField(choices=OwnerApplication.Status.choices, widget=forms.HiddenInput)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class LocalisedPasswordResetForm(PasswordResetForm):
+    """Writes the reset e-mail in the account's own language and sends it
+    through the e-mail queue, so a slow or failing SMTP server never breaks
+    the page."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        from django.template import loader
+
+        from committee_site.services import email_queue
+
+        user = context.get("user")
+        language = getattr(user, "language", settings.LANGUAGE_CODE)
+        with translation.override(language):
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
+        email_queue(to=to_email, subject=subject, body=body)

@@ -1,0 +1,586 @@
+"""The shared base: people, compounds, organisations, service areas, time
+limits, notifications and the audit trail. Imports no app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 \-]{5,18}[0-9]$",
+    _("Enter a phone number of 7 to 20 digits, for example 13800138000 or 021-5555 1234."),
+)
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class BilingualName(models.Model):
+    """A Chinese name that every compound uses, and an English one for the
+    English interface; the English falls back to the Chinese when empty."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class User(AbstractUser):
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
+
+    if TYPE_CHECKING:
+        memberships: RelatedManager[Membership]
+        owner_profile: OwnerProfile
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Organisation(BilingualName):
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", _("Homeowners' committee")
+        PROPERTY_COMPANY = "property_company", _("Property company")
+        COMMUNITY_OFFICE = "community_office", _("Community office")
+        OTHER = "other", _("Other (developer, utility, government department)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["kind", "name"]
+
+
+class CompoundQuerySet(models.QuerySet["Compound"]):
+    def visible_to(self, user: User) -> CompoundQuerySet:
+        from committee_site.access import user_access
+
+        return self.filter(pk__in=user_access(user).compound_ids)
+
+
+class Compound(BilingualName):
+    address = models.CharField(_("address"), max_length=300)
+    committee = models.ForeignKey(
+        Organisation,
+        verbose_name=_("homeowners' committee"),
+        on_delete=models.PROTECT,
+        related_name="committee_of",
+        limit_choices_to={"kind": Organisation.Kind.COMMITTEE},
+        null=True,
+        blank=True,
+    )
+    property_company = models.ForeignKey(
+        Organisation,
+        verbose_name=_("property company"),
+        on_delete=models.PROTECT,
+        related_name="property_company_of",
+        limit_choices_to={"kind": Organisation.Kind.PROPERTY_COMPANY},
+        null=True,
+        blank=True,
+    )
+    community_office = models.ForeignKey(
+        Organisation,
+        verbose_name=_("community office"),
+        on_delete=models.PROTECT,
+        related_name="community_office_of",
+        limit_choices_to={"kind": Organisation.Kind.COMMUNITY_OFFICE},
+        null=True,
+        blank=True,
+    )
+
+    objects = CompoundQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        buildings: RelatedManager[Building]
+
+    class Meta:
+        verbose_name = _("compound")
+        verbose_name_plural = _("compounds")
+        ordering = ["name"]
+
+
+class Building(models.Model):
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("compound"), on_delete=models.CASCADE, related_name="buildings"
+    )
+    number = models.CharField(_("building number"), max_length=20, help_text=_("As written on the building, e.g. 3"))
+    sort_key = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["compound", "sort_key", "number"]
+        constraints = [models.UniqueConstraint(fields=["compound", "number"], name="building_unique_number")]
+
+    def __str__(self) -> str:
+        return _("Building %(number)s") % {"number": self.number}
+
+
+class Unit(models.Model):
+    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="units")
+    number = models.CharField(_("unit number"), max_length=20, help_text=_("Room number, e.g. 1502"))
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["building", "number"]
+        constraints = [models.UniqueConstraint(fields=["building", "number"], name="unit_unique_number")]
+
+    def __str__(self) -> str:
+        return _("Building %(building)s, unit %(unit)s") % {"building": self.building.number, "unit": self.number}
+
+
+class Role(models.TextChoices):
+    COMMITTEE_CHAIR = "committee_chair", _("Committee chair")
+    COMMITTEE_MEMBER = "committee_member", _("Committee member")
+    PROPERTY_MANAGER = "property_manager", _("Property manager")
+    PROPERTY_STAFF = "property_staff", _("Property staff")
+    COMMUNITY_OFFICER = "community_officer", _("Community officer")
+
+
+# Which roles a member of each kind of organisation may hold.
+ROLES_BY_KIND: dict[str, frozenset[str]] = {
+    Organisation.Kind.COMMITTEE: frozenset({Role.COMMITTEE_CHAIR, Role.COMMITTEE_MEMBER}),
+    Organisation.Kind.PROPERTY_COMPANY: frozenset({Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF}),
+    Organisation.Kind.COMMUNITY_OFFICE: frozenset({Role.COMMUNITY_OFFICER}),
+    Organisation.Kind.OTHER: frozenset(),
+}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique_user_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.organisation_id and self.role not in ROLES_BY_KIND[self.organisation.kind]:
+            raise ValidationError(
+                {
+                    "role": _("This role does not exist in an organisation of kind “%s”.")
+                    % self.organisation.get_kind_display()
+                }
+            )
+
+
+class OwnerProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="owner_profile"
+    )
+    units = models.ManyToManyField(Unit, verbose_name=_("units"), related_name="owners")
+    phone = models.CharField(_("phone"), max_length=30, validators=[phone_validator])
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("owner profile")
+        verbose_name_plural = _("owner profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class OwnerApplicationQuerySet(models.QuerySet["OwnerApplication"]):
+    def visible_to(self, user: User) -> OwnerApplicationQuerySet:
+        from committee_site.access import user_access
+
+        return self.filter(unit__building__compound_id__in=user_access(user).committee_compound_ids)
+
+    def pending(self) -> OwnerApplicationQuerySet:
+        return self.filter(status=OwnerApplication.Status.PENDING)
+
+
+class OwnerApplication(models.Model):
+    """An owner's request for an account, decided by the committee."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the committee")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    # The only moves an application can make; services.owner_application_decide applies them.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.PENDING: frozenset({Status.APPROVED, Status.REJECTED}),
+        Status.APPROVED: frozenset(),
+        Status.REJECTED: frozenset(),
+    }
+
+    full_name = models.CharField(_("full name"), max_length=100)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=30, validators=[phone_validator])
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="applications")
+    username = models.CharField(_("username"), max_length=150)
+    password_hash = models.CharField(max_length=256, editable=False)
+    language = models.CharField(_("preferred language"), max_length=10, choices=Language.choices)
+    note = models.TextField(_("note to the committee"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=1000)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owner_application",
+    )
+
+    objects = OwnerApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("owner application")
+        verbose_name_plural = _("owner applications")
+        indexes = [models.Index(fields=["status", "-created_at", "-id"], name="ownerapp_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                condition=Q(status="pending"),
+                name="ownerapp_unique_pending_username",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.unit})"
+
+
+class ServiceArea(BilingualName):
+    """The refined service contents (细化服务内容) everything points at."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+        ordering = ["order", "code"]
+
+
+class ServiceContract(models.Model):
+    """The compound's property service contract (物业服务合同)."""
+
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("compound"), on_delete=models.CASCADE, related_name="contracts"
+    )
+    property_company = models.ForeignKey(
+        Organisation,
+        verbose_name=_("property company"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        limit_choices_to={"kind": Organisation.Kind.PROPERTY_COMPANY},
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    fee_basis = models.CharField(
+        _("fee basis"), max_length=300, help_text=_("E.g. 2.30 yuan per square metre per month, lump sum")
+    )
+    staffing_promised = models.TextField(
+        _("staffing promised"), blank=True, help_text=_("Posts and head counts the contract promises")
+    )
+
+    if TYPE_CHECKING:
+        standards: RelatedManager[ServiceStandard]
+
+    class Meta:
+        verbose_name = _("service contract")
+        verbose_name_plural = _("service contracts")
+        ordering = ["compound", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="contract_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.compound} {self.starts_on:%Y-%m-%d} – {self.ends_on:%Y-%m-%d}"
+
+
+class ServiceStandard(models.Model):
+    """One refined service standard: what is done, how often, how fast."""
+
+    contract = models.ForeignKey(
+        ServiceContract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="standards"
+    )
+    service_area = models.ForeignKey(
+        ServiceArea, verbose_name=_("service area"), on_delete=models.PROTECT, related_name="standards"
+    )
+    clause = models.CharField(_("contract clause"), max_length=40, blank=True)
+    text = models.TextField(_("standard"), help_text=_("E.g. stairwells swept daily; repair on site within 30 minutes"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service standard")
+        verbose_name_plural = _("service standards")
+        ordering = ["service_area__order", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class TimeLimits(models.Model):
+    """The site's time limits (DESIGN.md §6): one row, edited in the admin."""
+
+    accept_hours = models.PositiveIntegerField(
+        _("accept a complaint (hours)"), default=24, validators=[MinValueValidator(1)]
+    )
+    reply_days = models.PositiveIntegerField(
+        _("reply to the owner (days)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Never more than 10 days: the strictest local rule."),
+    )
+    resolve_urgent_hours = models.PositiveIntegerField(
+        _("resolve an urgent complaint (hours)"), default=24, validators=[MinValueValidator(1)]
+    )
+    resolve_normal_days = models.PositiveIntegerField(
+        _("resolve a normal complaint (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    resolve_complex_days = models.PositiveIntegerField(
+        _("resolve a complex complaint (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    callback_days = models.PositiveIntegerField(
+        _("callback after the reply (days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    dispute_days = models.PositiveIntegerField(
+        _("owner may dispute a reply (days)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("After this the complaint closes."),
+    )
+    rectify_critical_hours = models.PositiveIntegerField(
+        _("rectify a critical finding (hours)"), default=48, validators=[MinValueValidator(1)]
+    )
+    rectify_general_days = models.PositiveIntegerField(
+        _("rectify a general finding (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    reinspect_days = models.PositiveIntegerField(
+        _("re-inspect after the deadline (days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    joint_inspections_per_quarter = models.PositiveIntegerField(
+        _("joint inspections per quarter (at least)"), default=1, validators=[MinValueValidator(1)]
+    )
+    retention_years = models.PositiveIntegerField(
+        _("keep archive records (years)"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("Quarterly reports are kept permanently."),
+    )
+
+    class Meta:
+        verbose_name = _("time limits")
+        verbose_name_plural = _("time limits")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="time_limits_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("Time limits"))
+
+    @classmethod
+    def load(cls) -> TimeLimits:
+        # The row is created by a data migration; get_or_create covers a
+        # database where an admin deleted it by hand in SQL.
+        limits, _created = cls.objects.get_or_create(pk=1)
+        return limits
+
+    @property
+    def accept(self) -> timedelta:
+        return timedelta(hours=self.accept_hours)
+
+    @property
+    def reply(self) -> timedelta:
+        return timedelta(days=self.reply_days)
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail to send. A task claims it with a conditional update, so a
+    duplicate task, a retry or the sweep never sends it twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(
+                fields=["status", "claimed_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="outgoingemail_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_user(self, user: User) -> NotificationQuerySet:
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app notification, rendered once in the recipient's language."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email = models.OneToOneField(
+        OutgoingEmail,
+        verbose_name=_("e-mail copy"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notification",
+    )
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_created"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_recipient_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LoginFailureQuerySet(models.QuerySet["LoginFailure"]):
+    def recent(self, *, window: timedelta) -> LoginFailureQuerySet:
+        return self.filter(at__gte=timezone.now() - window)
+
+
+class LoginFailure(models.Model):
+    """One failed login, counted to throttle password guessing."""
+
+    username = models.CharField(max_length=150)
+    address = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = LoginFailureQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "at"], name="loginfailure_username_at"),
+            models.Index(fields=["address", "at"], name="loginfailure_address_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object: one row per write in a service."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("compound"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data: models.JSONField[Any, Any] = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

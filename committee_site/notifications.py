@@ -1,0 +1,36 @@
+"""notify(): the one way to tell a person something. It writes the in-app
+notification in the recipient's language and queues the e-mail copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from committee_site.models import Notification, User
+
+
+def render_message(kind: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+    """Subject and body of notifications/<kind>/{subject,body}.txt in a language."""
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"notifications/{kind}/subject.txt", context).split())[:200]
+        body = render_to_string(f"notifications/{kind}/body.txt", context).strip()
+    return subject, body
+
+
+@transaction.atomic
+def notify(*, recipient: User, kind: str, context: dict[str, Any], url: str = "", email: bool = True) -> Notification:
+    """Store the notification for the recipient and, when they have an
+    address, queue the same text by e-mail once the transaction commits."""
+    from committee_site.services import email_queue
+
+    title, body = render_message(kind, context, recipient.language)
+    outgoing = None
+    if email and recipient.email and recipient.is_active:
+        with translation.override(recipient.language):
+            link = f"\n\n{settings.SITE_URL}{url}" if url else ""
+            outgoing = email_queue(to=recipient.email, subject=title, body=body + link)
+    return Notification.objects.create(recipient=recipient, kind=kind, title=title, body=body, url=url, email=outgoing)

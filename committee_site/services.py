@@ -1,0 +1,318 @@
+"""Every write of the base: typed, keyword-only, atomic, each with its audit row."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from committee_site.models import (
+    AuditEvent,
+    Compound,
+    LoginFailure,
+    Membership,
+    Notification,
+    OutgoingEmail,
+    OwnerApplication,
+    OwnerProfile,
+    Role,
+    Unit,
+    User,
+)
+from committee_site.notifications import notify, render_message
+
+log = logging.getLogger(__name__)
+
+EMAIL_MAX_ATTEMPTS = 5
+# A claim older than this belongs to a worker that died mid-send.
+EMAIL_STALE_CLAIM = timedelta(minutes=15)
+# A pending e-mail older than this lost its task (broker down at commit time).
+EMAIL_LOST_TASK = timedelta(minutes=5)
+
+
+class ServiceError(Exception):
+    """A write that cannot be done; the message is shown to the user."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ChangedMeanwhile(ServiceError):
+    """Someone else changed the object between loading the form and submitting it."""
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Model,
+    compound: Compound | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        compound=compound,
+        data=data or {},
+    )
+
+
+# --- e-mail -------------------------------------------------------------------
+
+
+@transaction.atomic
+def email_queue(*, to: str, subject: str, body: str) -> OutgoingEmail:
+    from committee_site.tasks import email_send_task
+
+    email = OutgoingEmail.objects.create(to=to, subject=subject[:200], body=body)
+    email_id = email.pk
+    transaction.on_commit(lambda: email_send_task.delay(email_id))
+    return email
+
+
+def email_send(*, email_id: int) -> bool:
+    """Send one queued e-mail if nobody else has claimed it. True when sent."""
+    now = timezone.now()
+    claimed = OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.PENDING).update(
+        status=OutgoingEmail.Status.SENDING, claimed_at=now
+    )
+    if not claimed:
+        return False
+    email = OutgoingEmail.objects.get(pk=email_id)
+    try:
+        send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to], fail_silently=False)
+    except Exception as exc:
+        attempts = email.attempts + 1
+        status = OutgoingEmail.Status.FAILED if attempts >= EMAIL_MAX_ATTEMPTS else OutgoingEmail.Status.PENDING
+        OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.SENDING).update(
+            status=status, attempts=attempts, last_error=repr(exc)[:2000], claimed_at=None
+        )
+        log.warning("e-mail %s to %s failed (attempt %s): %r", email_id, email.to, attempts, exc)
+        raise
+    OutgoingEmail.objects.filter(pk=email_id).update(
+        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), attempts=email.attempts + 1
+    )
+    return True
+
+
+def email_sweep(*, now: Any = None) -> list[int]:
+    """Release claims of dead workers and return the e-mails whose task was lost."""
+    now = now or timezone.now()
+    OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENDING, claimed_at__lt=now - EMAIL_STALE_CLAIM).update(
+        status=OutgoingEmail.Status.PENDING, claimed_at=None
+    )
+    return list(
+        OutgoingEmail.objects.filter(
+            status=OutgoingEmail.Status.PENDING, created_at__lt=now - EMAIL_LOST_TASK
+        ).values_list("pk", flat=True)[:500]
+    )
+
+
+# --- notifications ------------------------------------------------------------
+
+
+def notification_mark_read(*, notification: Notification) -> None:
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+# --- accounts -----------------------------------------------------------------
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ServiceError(_("This language is not available."))
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        audit_record(actor=user, action="user.language", obj=user, data={"language": language})
+        user.language = language
+
+
+def login_failure_record(*, username: str, address: str | None) -> None:
+    LoginFailure.objects.create(username=username.lower()[:150], address=address)
+
+
+def login_failures_clear(*, username: str) -> None:
+    LoginFailure.objects.filter(username=username.lower()).delete()
+
+
+def login_failures_prune(*, now: Any = None) -> int:
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES) * 2
+    deleted, _details = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+def username_taken(username: str) -> bool:
+    return (
+        User.objects.filter(username__iexact=username).exists()
+        or OwnerApplication.objects.pending().filter(username__iexact=username).exists()
+    )
+
+
+def _committee_members(compound: Compound) -> list[User]:
+    if compound.committee_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation_id=compound.committee_id,
+            memberships__active=True,
+            memberships__role__in=[Role.COMMITTEE_CHAIR, Role.COMMITTEE_MEMBER],
+        ).distinct()
+    )
+
+
+@transaction.atomic
+def owner_application_submit(
+    *,
+    full_name: str,
+    email: str,
+    phone: str,
+    unit: Unit,
+    username: str,
+    password: str,
+    language: str,
+    note: str = "",
+) -> OwnerApplication:
+    if username_taken(username):
+        raise ServiceError(_("This username is already taken; choose another one."))
+    application = OwnerApplication.objects.create(
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        unit=unit,
+        username=username,
+        password_hash=make_password(password),
+        language=language,
+        note=note,
+    )
+    compound = unit.building.compound
+    audit_record(actor=None, action="owner_application.submit", obj=application, compound=compound)
+    url = reverse("owner_application_detail", args=[application.pk])
+    for member in _committee_members(compound):
+        notify(
+            recipient=member,
+            kind="owner_application_submitted",
+            context={"application": application, "unit": unit, "compound": compound},
+            url=url,
+        )
+    return application
+
+
+def _owner_application_transition(
+    *, application: OwnerApplication, to: str, by: User, reason: str = ""
+) -> OwnerApplication:
+    """Apply one move of OwnerApplication.TRANSITIONS with a conditional update:
+    of two members deciding at once, exactly one wins."""
+    if to not in OwnerApplication.TRANSITIONS[application.status]:
+        raise ChangedMeanwhile(
+            _("This application was already decided: %(status)s.") % {"status": application.get_status_display()}
+        )
+    now = timezone.now()
+    updated = OwnerApplication.objects.filter(pk=application.pk, status=application.status).update(
+        status=to, decided_by=by, decided_at=now, reason=reason
+    )
+    if not updated:
+        current = OwnerApplication.objects.select_related("decided_by").get(pk=application.pk)
+        raise ChangedMeanwhile(
+            _("%(member)s decided this application meanwhile: %(status)s.")
+            % {"member": current.decided_by or "—", "status": current.get_status_display()}
+        )
+    application.refresh_from_db()
+    audit_record(
+        actor=by,
+        action=f"owner_application.{to}",
+        obj=application,
+        compound=application.unit.building.compound,
+        data={"reason": reason} if reason else {},
+    )
+    return application
+
+
+@transaction.atomic
+def owner_application_approve(*, application: OwnerApplication, by: User) -> User:
+    if User.objects.filter(username__iexact=application.username).exists():
+        raise ServiceError(
+            _(
+                "The username “%(username)s” now belongs to another account; "
+                "reject the application and ask the owner to apply again."
+            )
+            % {"username": application.username}
+        )
+    application = _owner_application_transition(application=application, to=OwnerApplication.Status.APPROVED, by=by)
+    user = User.objects.create(
+        username=application.username,
+        password=application.password_hash,
+        email=application.email,
+        first_name=application.full_name[:150],
+        language=application.language,
+    )
+    profile = OwnerProfile.objects.create(
+        user=user, phone=application.phone, verified_by=by, verified_at=timezone.now()
+    )
+    profile.units.add(application.unit)
+    OwnerApplication.objects.filter(pk=application.pk).update(user=user)
+    audit_record(actor=by, action="user.create_owner", obj=user, compound=application.unit.building.compound)
+    _application_decision_email(application=application)
+    notify(
+        recipient=user,
+        kind="owner_welcome",
+        context={"user": user, "unit": application.unit, "compound": application.unit.building.compound},
+        url=reverse("home"),
+        email=False,
+    )
+    return user
+
+
+@transaction.atomic
+def owner_application_reject(*, application: OwnerApplication, by: User, reason: str) -> OwnerApplication:
+    if not reason.strip():
+        raise ServiceError(_("Give the owner a reason for the rejection."))
+    application = _owner_application_transition(
+        application=application, to=OwnerApplication.Status.REJECTED, by=by, reason=reason.strip()
+    )
+    _application_decision_email(application=application)
+    return application
+
+
+def _application_decision_email(*, application: OwnerApplication) -> None:
+    kind = (
+        "owner_application_approved"
+        if application.status == OwnerApplication.Status.APPROVED
+        else "owner_application_rejected"
+    )
+    context = {
+        "application": application,
+        "unit": application.unit,
+        "compound": application.unit.building.compound,
+        "login_url": settings.SITE_URL + reverse("login"),
+    }
+    subject, body = render_message(kind, context, application.language)
+    email_queue(to=application.email, subject=subject, body=body)
+
+
+@transaction.atomic
+def membership_grant(*, user: User, organisation_id: int, role: str, by: User | None) -> Membership:
+    membership, _created = Membership.objects.update_or_create(
+        user=user, organisation_id=organisation_id, defaults={"role": role, "active": True}
+    )
+    audit_record(actor=by, action="membership.grant", obj=membership, data={"role": role})
+    return membership

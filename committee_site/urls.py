@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from committee_site import views
+from committee_site.forms import LocalisedPasswordResetForm
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("healthz/", views.healthz_view, name="healthz"),
+    path("i18n/language/", views.set_language_view, name="set_language"),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/apply/", views.apply_view, name="apply"),
+    path("accounts/apply/done/", views.apply_done_view, name="apply_done"),
+    path("accounts/", views.account_view, name="account"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
+        name="password_change",
+    ),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=LocalisedPasswordResetForm),
+        name="password_reset",
+    ),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("compounds/<int:pk>/", views.compound_detail_view, name="compound_detail"),
+    path("applications/", views.owner_application_list_view, name="owner_application_list"),
+    path("applications/<int:pk>/", views.owner_application_detail_view, name="owner_application_detail"),
+    path("applications/<int:pk>/approve/", views.owner_application_approve_view, name="owner_application_approve"),
+    path("applications/<int:pk>/reject/", views.owner_application_reject_view, name="owner_application_reject"),
+    path("notifications/", views.notification_list_view, name="notification_list"),
+    path("notifications/<int:pk>/open/", views.notification_open_view, name="notification_open"),
+    path("notifications/read-all/", views.notifications_mark_all_read_view, name="notifications_mark_all_read"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "committee_site.views.permission_denied_view"

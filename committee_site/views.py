@@ -1,0 +1,380 @@
+"""Small views: access helper, form, service, redirect."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.db import connection
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from committee_site import services
+from committee_site.access import (
+    AuthedRequest,
+    get_compound_for,
+    get_notification_for,
+    get_owner_application_for,
+    require_committee,
+    user_access,
+)
+from committee_site.forms import DecisionForm, LanguageForm, OwnerApplicationForm, RejectApplicationForm
+from committee_site.models import (
+    Building,
+    Compound,
+    Notification,
+    OwnerApplication,
+    OwnerProfile,
+    ServiceArea,
+    ServiceContract,
+    ServiceStandard,
+    Unit,
+)
+from committee_site.pagination import BadCursor, keyset_page
+from committee_site.throttle import client_address, login_blocked
+
+PER_PAGE = 25
+
+
+def _safe_next(request: HttpRequest, candidate: str | None, fallback: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+def _page_or_first(request: HttpRequest, queryset: Any, ordering: tuple[str, ...]) -> Any:
+    try:
+        return keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
+    except BadCursor:
+        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
+        return keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
+
+
+# --- accounts -----------------------------------------------------------------
+
+
+@login_not_required
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("home"))
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    form = AuthenticationForm(request, data=request.POST or None)
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        address = client_address(request)
+        if login_blocked(username=username, address=address):
+            form = AuthenticationForm(request)
+            form.cleaned_data = {}
+            form.add_error(
+                None,
+                _("Too many failed sign-ins. Wait %(minutes)s minutes, or reset your password.")
+                % {"minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES},
+            )
+            return render(request, "registration/login.html", {"form": form, "next": next_url}, status=429)
+        if form.is_valid():
+            user = form.get_user()
+            # django.contrib.auth.login rotates the session key.
+            auth_login(request, user)
+            services.login_failures_clear(username=username)
+            response = redirect(next_url)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
+            return response
+        services.login_failure_record(username=username, address=address)
+    return render(request, "registration/login.html", {"form": form, "next": next_url})
+
+
+@login_not_required
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def apply_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = OwnerApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.owner_application_submit(
+                full_name=data["full_name"],
+                email=data["email"],
+                phone=data["phone"],
+                unit=data["unit"],
+                username=data["username"],
+                password=data["password1"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                note=data["note"],
+            )
+        except services.ServiceError as error:
+            form.add_error("username", error.message)
+        else:
+            return redirect("apply_done")
+    return render(request, "committee_site/apply.html", {"form": form})
+
+
+@login_not_required
+@require_GET
+def apply_done_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "committee_site/apply_done.html")
+
+
+@login_not_required
+@require_POST
+def set_language_view(request: HttpRequest) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    fallback = reverse("home") if request.user.is_authenticated else reverse("login")
+    if not form.is_valid():
+        messages.error(request, _("This language is not available."))
+        return redirect(fallback)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=language)
+    translation.activate(language)
+    response = HttpResponseRedirect(_safe_next(request, form.cleaned_data["next"], fallback))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+    )
+    return response
+
+
+@require_GET
+def account_view(request: AuthedRequest) -> HttpResponse:
+    profile = (
+        OwnerProfile.objects.filter(user=request.user)
+        .prefetch_related(Prefetch("units", queryset=Unit.objects.select_related("building__compound")))
+        .first()
+    )
+    memberships = request.user.memberships.filter(active=True).select_related("organisation")
+    return render(request, "committee_site/account.html", {"profile": profile, "memberships": memberships})
+
+
+# --- home and compounds -------------------------------------------------------
+
+
+@require_GET
+def home_view(request: AuthedRequest) -> HttpResponse:
+    access = user_access(request.user)
+    compounds = list(
+        Compound.objects.visible_to(request.user).select_related("committee", "property_company", "community_office")
+    )
+    for compound in compounds:
+        compound.my_roles = sorted(access.roles_in(compound.pk))  # type: ignore[attr-defined]
+    pending = []
+    if access.committee_compound_ids:
+        pending = list(
+            OwnerApplication.objects.visible_to(request.user)
+            .pending()
+            .select_related("unit__building__compound")
+            .order_by("created_at", "id")[:5]
+        )
+    recent = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:5])
+    return render(
+        request,
+        "committee_site/home.html",
+        {"compounds": compounds, "pending_applications": pending, "recent_notifications": recent},
+    )
+
+
+@require_GET
+def compound_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    compound = get_compound_for(request.user, pk)
+    buildings = list(Building.objects.filter(compound=compound).order_by("sort_key", "number"))
+    contract = (
+        ServiceContract.objects.filter(compound=compound)
+        .select_related("property_company")
+        .order_by("-starts_on")
+        .prefetch_related(Prefetch("standards", queryset=ServiceStandard.objects.select_related("service_area")))
+        .first()
+    )
+    areas = list(ServiceArea.objects.filter(active=True))
+    standards_by_area: dict[int, list[ServiceStandard]] = {}
+    if contract is not None:
+        for standard in contract.standards.all():
+            standards_by_area.setdefault(standard.service_area_id, []).append(standard)
+    area_rows = [(area, standards_by_area.get(area.pk, [])) for area in areas]
+    return render(
+        request,
+        "committee_site/compound_detail.html",
+        {"compound": compound, "buildings": buildings, "contract": contract, "area_rows": area_rows},
+    )
+
+
+# --- owner applications -------------------------------------------------------
+
+
+@require_GET
+def owner_application_list_view(request: AuthedRequest) -> HttpResponse:
+    require_committee(request.user)
+    status = request.GET.get("status", OwnerApplication.Status.PENDING)
+    if status not in OwnerApplication.Status.values:
+        messages.warning(request, _("Unknown filter; showing the applications waiting for a decision."))
+        status = OwnerApplication.Status.PENDING
+    queryset = (
+        OwnerApplication.objects.visible_to(request.user)
+        .filter(status=status)
+        .select_related("unit__building__compound", "decided_by")
+    )
+    page = _page_or_first(request, queryset, ("-created_at", "-id"))
+    return render(
+        request,
+        "committee_site/owner_application_list.html",
+        {"page": page, "status": status, "statuses": OwnerApplication.Status.choices},
+    )
+
+
+@require_GET
+def owner_application_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    application = get_owner_application_for(request.user, pk)
+    return render(
+        request,
+        "committee_site/owner_application_detail.html",
+        {
+            "application": application,
+            "decision_form": DecisionForm(initial={"seen_status": application.status}),
+            "reject_form": RejectApplicationForm(),
+        },
+    )
+
+
+def _decide(request: AuthedRequest, pk: int, *, approve: bool) -> HttpResponse:
+    application = get_owner_application_for(request.user, pk, write=True)
+    decision = DecisionForm(request.POST)
+    reject_form = RejectApplicationForm(request.POST) if not approve else RejectApplicationForm()
+    if not decision.is_valid() or (not approve and not reject_form.is_valid()):
+        messages.error(request, _("Please correct the errors below."))
+        return render(
+            request,
+            "committee_site/owner_application_detail.html",
+            {"application": application, "decision_form": decision, "reject_form": reject_form},
+            status=400,
+        )
+    if decision.cleaned_data["seen_status"] != application.status:
+        messages.error(
+            request,
+            _("This application changed meanwhile: it is now “%(status)s”. Nothing was saved.")
+            % {"status": application.get_status_display()},
+        )
+        return redirect("owner_application_detail", pk=pk)
+    try:
+        if approve:
+            user = services.owner_application_approve(application=application, by=request.user)
+            messages.success(
+                request,
+                _("Approved. %(name)s can now sign in as “%(username)s”.") % {"name": user, "username": user.username},
+            )
+        else:
+            services.owner_application_reject(
+                application=application, by=request.user, reason=reject_form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Rejected. The applicant has been told the reason by e-mail."))
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("owner_application_detail", pk=pk)
+
+
+@require_POST
+def owner_application_approve_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=True)
+
+
+@require_POST
+def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=False)
+
+
+# --- notifications ------------------------------------------------------------
+
+
+@require_GET
+def notification_list_view(request: AuthedRequest) -> HttpResponse:
+    queryset = Notification.objects.for_user(request.user)
+    page = _page_or_first(request, queryset, ("-created_at", "-id"))
+    return render(request, "committee_site/notification_list.html", {"page": page})
+
+
+@require_POST
+def notification_open_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    notification = get_notification_for(request.user, pk)
+    services.notification_mark_read(notification=notification)
+    return redirect(_safe_next(request, notification.url, reverse("notification_list")))
+
+
+@require_POST
+def notifications_mark_all_read_view(request: AuthedRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=request.user)
+    messages.success(request, _("Marked %(count)s notifications as read.") % {"count": count})
+    return redirect("notification_list")
+
+
+# --- operations ---------------------------------------------------------------
+
+
+def _broker_down() -> str | None:
+    from committee_site.celery import app
+
+    try:
+        if settings.CELERY_BROKER_URL.startswith("filesystem"):
+            # The filesystem transport "connects" anywhere: check its folder.
+            folder = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
+            folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                return f"cannot write to {folder}"
+            return None
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return None
+
+
+def _database_down() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return None
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz_view(request: HttpRequest) -> JsonResponse:
+    problems = {name: error for name, error in (("database", _database_down()), ("broker", _broker_down())) if error}
+    if problems:
+        return JsonResponse({"status": "down", "down": sorted(problems), "errors": problems}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "broker": "ok"})
+
+
+def permission_denied_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
