@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -331,7 +332,11 @@ def notification_open_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def notifications_mark_all_read_view(request: AuthedRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
-    messages.success(request, _("Marked %(count)s notifications as read.") % {"count": count})
+    messages.success(
+        request,
+        ngettext("Marked %(count)s notification as read.", "Marked %(count)s notifications as read.", count)
+        % {"count": count},
+    )
     return redirect("notification_list")
 
 

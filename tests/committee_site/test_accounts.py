@@ -1,0 +1,159 @@
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from committee_site.models import LoginFailure, OutgoingEmail, User
+from tests import factories
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, username, password, **extra):
+    return client.post(reverse("login"), {"username": username, "password": password, **extra})
+
+
+def test_login_with_right_password_signs_in_and_goes_home(owner):
+    client = Client()
+    response = _login(client, "owner1", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home")).context["user"] == owner
+
+
+def test_login_with_wrong_password_says_so_in_the_users_language(owner):
+    response = _login(Client(HTTP_ACCEPT_LANGUAGE="en"), "owner1", "wrong")
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    response = _login(Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), "owner1", "wrong")
+    assert "请输入一个正确的" in response.content.decode()
+
+
+def test_login_rotates_the_session_key(owner):
+    client = Client()
+    client.get(reverse("login"))
+    client.session.save()
+    before = client.session.session_key
+    _login(client, "owner1", PASSWORD)
+    assert client.session.session_key != before
+    assert client.session.get("_auth_user_id") == str(owner.pk)
+
+
+def test_login_follows_a_local_next_but_not_an_outside_one(owner):
+    response = _login(Client(), "owner1", PASSWORD, next="/notifications/")
+    assert response["Location"] == "/notifications/"
+    response = _login(Client(), "owner1", PASSWORD, next="https://evil.example.com/")
+    assert response["Location"] == reverse("home")
+
+
+def test_login_sets_the_language_cookie_to_the_users_choice(owner):
+    owner.language = "en"
+    owner.save()
+    response = _login(Client(), "owner1", PASSWORD)
+    assert response.cookies["language"].value == "en"
+
+
+def test_login_blocks_a_username_after_five_failures_even_with_the_right_password(owner):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(5):
+        assert _login(client, "owner1", "guess").status_code == 200
+    response = _login(client, "owner1", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed sign-ins. Wait 15 minutes" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_block_lifts_after_the_window(owner):
+    with time_machine.travel("2026-11-30 08:00 +0000", tick=False):
+        for _ in range(5):
+            _login(Client(), "owner1", "guess")
+        assert _login(Client(), "owner1", PASSWORD).status_code == 429
+    with time_machine.travel("2026-11-30 08:16 +0000", tick=False):
+        assert _login(Client(), "owner1", PASSWORD).status_code == 302
+
+
+def test_login_blocks_one_address_guessing_many_usernames(owner, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    client = Client(REMOTE_ADDR="10.1.2.3")
+    for name in ("a", "b", "c"):
+        _login(client, name, "guess")
+    assert _login(client, "owner1", PASSWORD).status_code == 429
+    assert _login(Client(REMOTE_ADDR="10.9.9.9"), "owner1", PASSWORD).status_code == 302
+
+
+def test_successful_login_forgets_earlier_failures(owner):
+    for _ in range(3):
+        _login(Client(), "owner1", "guess")
+    _login(Client(), "owner1", PASSWORD)
+    assert LoginFailure.objects.filter(username="owner1").count() == 0
+
+
+def test_logout_needs_post_and_ends_the_session(owner):
+    client = Client()
+    client.force_login(owner)
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_password_change_keeps_the_user_signed_in(owner):
+    client = Client()
+    client.force_login(owner)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "a-new-long-secret-9", "new_password2": "a-new-long-secret-9"},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    owner.refresh_from_db()
+    assert owner.check_password("a-new-long-secret-9")
+
+
+def test_password_reset_mails_a_link_in_the_accounts_language(owner, mailoutbox, django_capture_on_commit_callbacks):
+    owner.language = "en"
+    owner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").post(reverse("password_reset"), {"email": owner.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [owner.email]
+    assert mail.subject == "Choose a new password for the committee site"
+    assert "someone (we hope you) asked to reset the password" in mail.body
+    assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.SENT
+
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.body).group(1)
+    client = Client()
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"] is True
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "reset-to-this-99", "new_password2": "reset-to-this-99"},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(pk=owner.pk).check_password("reset-to-this-99")
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(db, mailoutbox):
+    response = Client().post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+def test_account_page_shows_units_and_memberships(compound, owner, committee_member):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(owner)
+    owner.language = "en"
+    owner.save()
+    page = client.get(reverse("account")).content.decode()
+    assert "Building 1, unit 101" in page
+    client.force_login(committee_member)
+    committee_member.language = "en"
+    committee_member.save()
+    page = client.get(reverse("account")).content.decode()
+    assert "Committee chair" in page

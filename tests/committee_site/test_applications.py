@@ -1,0 +1,221 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from committee_site import services
+from committee_site.models import AuditEvent, Notification, OutgoingEmail, OwnerApplication, User
+from tests import factories
+from tests.conftest import client_for
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def unit(compound):
+    return factories.UnitFactory(building=factories.BuildingFactory(compound=compound, number="3"), number="1502")
+
+
+def _form(unit, **overrides):
+    data = {
+        "full_name": "王芳",
+        "phone": "13800138000",
+        "email": "wang@example.org",
+        "building": unit.building.pk,
+        "unit_number": unit.number,
+        "username": "wangfang",
+        "password1": "sunny-garden-2026",
+        "password2": "sunny-garden-2026",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_apply_creates_a_pending_application_and_tells_the_committee(
+    unit, committee_member, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("apply"), _form(unit))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("apply_done")
+    application = OwnerApplication.objects.get()
+    assert application.status == "pending"
+    assert application.unit == unit
+    assert application.language == "en"
+    assert application.password_hash != "sunny-garden-2026"
+    notification = Notification.objects.get(recipient=committee_member)
+    # The committee member reads Chinese, whatever language the applicant used.
+    assert notification.title == "新业主账号申请：王芳，3号楼1502室"
+    assert notification.url == reverse("owner_application_detail", args=[application.pk])
+    assert [mail.to for mail in mailoutbox] == [[committee_member.email]]
+    assert AuditEvent.objects.filter(action="owner_application.submit").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"unit_number": "9999"}, "unit_number", "has no unit 9999"),
+        ({"password2": "something-else-1"}, "password2", "The two passwords differ."),
+        ({"password1": "12345678", "password2": "12345678"}, "password1", "This password is too common."),
+        ({"phone": "call me"}, "phone", "Enter a phone number of 7 to 20 digits"),
+        ({"username": "has space"}, "username", "Enter a valid username."),
+        ({"email": "not-an-address"}, "email", "Enter a valid email address."),
+    ],
+)
+def test_apply_rejects_bad_input_with_a_clear_message_and_keeps_the_rest(unit, overrides, field, message):
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("apply"), _form(unit, **overrides))
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors[field])
+    assert message in errors
+    assert 'value="王芳"' in response.content.decode()
+    assert OwnerApplication.objects.count() == 0
+
+
+def test_apply_refuses_a_taken_username(unit, owner):
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("apply"), _form(unit, username="OWNER1"))
+    assert "This username is already taken" in " ".join(response.context["form"].errors["username"])
+    assert OwnerApplication.objects.count() == 0
+
+
+def test_apply_shows_html_in_names_as_text(unit, committee_member):
+    Client().post(reverse("apply"), _form(unit, full_name="<script>alert(1)</script>"))
+    page = client_for(committee_member).get(reverse("owner_application_list")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_approve_creates_a_verified_owner_who_can_sign_in(
+    unit, committee_member, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = factories.OwnerApplicationFactory(unit=unit, username="newowner", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(committee_member).post(
+            reverse("owner_application_approve", args=[application.pk]), {"seen_status": "pending"}
+        )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == "approved"
+    assert application.decided_by == committee_member
+    user = User.objects.get(username="newowner")
+    assert application.user == user
+    assert user.owner_profile.verified_by == committee_member
+    assert list(user.owner_profile.units.all()) == [unit]
+    assert user.language == "en"
+    assert mailoutbox[-1].to == [application.email]
+    assert mailoutbox[-1].subject.startswith("Your owner account for")
+    assert "newowner" in mailoutbox[-1].body
+    client = Client()
+    assert client.post(reverse("login"), {"username": "newowner", "password": PASSWORD}).status_code == 302
+    home = client.get(reverse("home")).content.decode()
+    assert unit.building.compound.name_en in home
+
+
+def test_reject_needs_a_reason_and_mails_it(unit, committee_member, mailoutbox, django_capture_on_commit_callbacks):
+    application = factories.OwnerApplicationFactory(unit=unit)
+    client = client_for(committee_member)
+    url = reverse("owner_application_reject", args=[application.pk])
+    response = client.post(url, {"seen_status": "pending", "reason": ""})
+    assert response.status_code == 400
+    application.refresh_from_db()
+    assert application.status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"seen_status": "pending", "reason": "房产登记上没有您的名字"})
+    application.refresh_from_db()
+    assert application.status == "rejected"
+    assert application.reason == "房产登记上没有您的名字"
+    assert "房产登记上没有您的名字" in mailoutbox[-1].body
+    assert not User.objects.filter(username=application.username).exists()
+
+
+def test_a_decision_on_a_stale_page_changes_nothing(unit, committee_member):
+    application = factories.OwnerApplicationFactory(unit=unit)
+    services.owner_application_reject(application=application, by=committee_member, reason="重复申请")
+    response = client_for(committee_member).post(
+        reverse("owner_application_approve", args=[application.pk]), {"seen_status": "pending"}, follow=True
+    )
+    assert "这份申请在此期间已被他人处理，当前状态为“已驳回”。您的操作未保存。" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == "rejected"
+    assert not User.objects.filter(username=application.username).exists()
+
+
+def test_two_members_deciding_at_once_only_one_wins(unit, committee_member, compound):
+    second = factories.member_of(compound.committee, role="committee_member", username="second")
+    application = factories.OwnerApplicationFactory(unit=unit)
+    stale_copy = OwnerApplication.objects.get(pk=application.pk)
+    services.owner_application_approve(application=application, by=committee_member)
+    with pytest.raises(services.ChangedMeanwhile):
+        services.owner_application_reject(application=stale_copy, by=second, reason="no")
+    stale_copy.refresh_from_db()
+    assert stale_copy.status == "approved"
+    assert stale_copy.decided_by == committee_member
+
+
+def test_only_the_compounds_committee_sees_and_decides_applications(
+    unit, owner, property_staff, officer, other_committee_member
+):
+    application = factories.OwnerApplicationFactory(unit=unit)
+    detail = reverse("owner_application_detail", args=[application.pk])
+    approve = reverse("owner_application_approve", args=[application.pk])
+    reject = reverse("owner_application_reject", args=[application.pk])
+    for user in (owner, property_staff, officer, other_committee_member):
+        client = client_for(user)
+        assert client.get(detail).status_code == 404
+        assert client.post(approve, {"seen_status": "pending"}).status_code == 404
+        assert client.post(reject, {"seen_status": "pending", "reason": "x"}).status_code == 404
+    for user in (owner, property_staff, officer):
+        assert client_for(user).get(reverse("owner_application_list")).status_code == 403
+    listing = client_for(other_committee_member).get(reverse("owner_application_list"))
+    assert listing.status_code == 200
+    assert list(listing.context["page"].items) == []
+    application.refresh_from_db()
+    assert application.status == "pending"
+
+
+def test_decision_actions_refuse_get(unit, committee_member):
+    application = factories.OwnerApplicationFactory(unit=unit)
+    client = client_for(committee_member)
+    assert client.get(reverse("owner_application_approve", args=[application.pk])).status_code == 405
+    assert client.get(reverse("owner_application_reject", args=[application.pk])).status_code == 405
+
+
+def test_application_list_unknown_status_falls_back_with_a_message(unit, committee_member):
+    committee_member.language = "en"
+    committee_member.save()
+    response = client_for(committee_member).get(reverse("owner_application_list") + "?status=bogus")
+    assert response.status_code == 200
+    assert "Unknown filter" in response.content.decode()
+
+
+def test_application_list_bad_cursor_shows_the_first_page_with_a_message(unit, committee_member):
+    factories.OwnerApplicationFactory(unit=unit, full_name="第一位")
+    committee_member.language = "en"
+    committee_member.save()
+    response = client_for(committee_member).get(reverse("owner_application_list") + "?cursor=%%%garbage")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "That page link is not valid" in page
+    assert "第一位" in page
+
+
+@pytest.mark.parametrize("rows", [3, 60])
+def test_application_list_and_home_cost_a_fixed_number_of_queries(
+    unit, committee_member, django_assert_num_queries, rows
+):
+    for _ in range(rows):
+        factories.OwnerApplicationFactory(unit=unit)
+    client = client_for(committee_member)
+    # session, user, access (memberships, compounds, owner profile), badges (2), the page
+    with django_assert_num_queries(8):
+        response = client.get(reverse("owner_application_list"))
+    assert len(response.context["page"].items) == min(rows, 25)
+    # the same, plus compounds, pending applications and recent notifications
+    with django_assert_num_queries(10):
+        client.get(reverse("home"))
+
+
+def test_outgoing_email_is_the_only_channel_for_applicant_mail(unit, committee_member):
+    application = factories.OwnerApplicationFactory(unit=unit)
+    services.owner_application_reject(application=application, by=committee_member, reason="x")
+    assert OutgoingEmail.objects.filter(to=application.email).count() == 1

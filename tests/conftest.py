@@ -1,0 +1,62 @@
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from committee_site.celery import app as celery_app
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager() -> Iterator[None]:
+    """Tasks run in-process in unit tests; the broker tests start a real worker."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def compound(db):
+    return factories.CompoundFactory()
+
+
+@pytest.fixture
+def committee_member(compound):
+    return factories.member_of(compound.committee, role="committee_chair", username="chair")
+
+
+@pytest.fixture
+def property_staff(compound):
+    return factories.member_of(compound.property_company, role="property_staff", username="staffer")
+
+
+@pytest.fixture
+def officer(compound):
+    return factories.member_of(compound.community_office, role="community_officer", username="officer1")
+
+
+@pytest.fixture
+def owner(compound):
+    return factories.owner_in(compound, username="owner1")
+
+
+@pytest.fixture
+def other_compound(db):
+    return factories.CompoundFactory(name="绿洲家园", name_en="Oasis Home")
+
+
+@pytest.fixture
+def other_committee_member(other_compound):
+    return factories.member_of(other_compound.committee, role="committee_member", username="otherchair")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
