@@ -148,7 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
 LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
-# Behind a reverse proxy the client address is the first entry of this header.
+# Behind a reverse proxy: the header it sets with the client's address
+# (HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR whose last entry is used).
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "REMOTE_ADDR")
 
 LANGUAGE_CODE = "zh-hans"

@@ -10,7 +10,9 @@ from committee_site.models import LoginFailure
 
 def client_address(request: HttpRequest) -> str | None:
     raw = request.META.get(settings.CLIENT_IP_HEADER) or request.META.get("REMOTE_ADDR") or ""
-    address = raw.split(",")[0].strip()
+    # In X-Forwarded-For the client writes the first entries itself; the last
+    # one is what the nearest (trusted) proxy saw.
+    address = raw.split(",")[-1].strip()
     return address or None
 
 

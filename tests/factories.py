@@ -17,7 +17,7 @@ from committee_site.models import (
 PASSWORD = "correct-horse-battery"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -29,7 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.LazyFunction(lambda: make_password(PASSWORD))
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -38,7 +38,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.COMMITTEE
 
 
-class CompoundFactory(factory.django.DjangoModelFactory):
+class CompoundFactory(factory.django.DjangoModelFactory[Compound]):
     class Meta:
         model = Compound
 
@@ -50,7 +50,7 @@ class CompoundFactory(factory.django.DjangoModelFactory):
     community_office = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.COMMUNITY_OFFICE)
 
 
-class BuildingFactory(factory.django.DjangoModelFactory):
+class BuildingFactory(factory.django.DjangoModelFactory[Building]):
     class Meta:
         model = Building
         django_get_or_create = ("compound", "number")
@@ -59,7 +59,7 @@ class BuildingFactory(factory.django.DjangoModelFactory):
     number = "1"
 
 
-class UnitFactory(factory.django.DjangoModelFactory):
+class UnitFactory(factory.django.DjangoModelFactory[Unit]):
     class Meta:
         model = Unit
         django_get_or_create = ("building", "number")
@@ -68,7 +68,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"{100 + n}")
 
 
-class OwnerApplicationFactory(factory.django.DjangoModelFactory):
+class OwnerApplicationFactory(factory.django.DjangoModelFactory[OwnerApplication]):
     class Meta:
         model = OwnerApplication
 
@@ -82,14 +82,14 @@ class OwnerApplicationFactory(factory.django.DjangoModelFactory):
 
 
 def member_of(organisation: Organisation, *, role: str, **user_fields) -> User:
-    user = UserFactory(**user_fields)
+    user = UserFactory.create(**user_fields)
     Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
 
 
 def owner_in(compound: Compound, *, building: str = "1", unit: str = "101", **user_fields) -> User:
-    user = UserFactory(**user_fields)
-    unit_obj = UnitFactory(building=BuildingFactory(compound=compound, number=building), number=unit)
+    user = UserFactory.create(**user_fields)
+    unit_obj = UnitFactory.create(building=BuildingFactory.create(compound=compound, number=building), number=unit)
     profile = OwnerProfile.objects.create(user=user, phone="13900139000", verified_at=timezone.now())
     profile.units.add(unit_obj)
     return user

@@ -12,7 +12,7 @@ from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-PROTECTED_GET = [
+PROTECTED_GET: list[tuple[str, list[int]]] = [
     ("home", []),
     ("account", []),
     ("notification_list", []),

@@ -6,7 +6,6 @@ from django.test import Client
 from django.urls import reverse
 
 from committee_site.models import LoginFailure, OutgoingEmail, User
-from tests import factories
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

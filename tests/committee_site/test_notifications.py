@@ -61,10 +61,13 @@ def test_notify_without_email_address_only_writes_in_app(owner, mailoutbox, djan
 def test_notify_rolled_back_sends_nothing(owner, mailoutbox, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def write_then_fail():
+        with transaction.atomic():
             _notify(owner)
             raise RuntimeError("the write failed")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        write_then_fail()
     assert callbacks == []
     assert mailoutbox == []
     assert Notification.objects.count() == 0

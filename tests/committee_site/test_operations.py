@@ -89,7 +89,13 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env.update({"DEBUG": "0", "VAR_DIR": str(tmp_path)})
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
+        [sys.executable, "manage.py", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode != 0
     assert "The environment variable SECRET_KEY must be set." in result.stderr

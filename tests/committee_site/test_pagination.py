@@ -18,7 +18,9 @@ def rows(owner):
     # Pairs share a timestamp, so the id has to break ties.
     Notification.objects.bulk_create(
         [
-            Notification(recipient=owner, kind="k", title=f"n{i:02d}", body="b", created_at=now - timedelta(minutes=i // 2))
+            Notification(
+                recipient=owner, kind="k", title=f"n{i:02d}", body="b", created_at=now - timedelta(minutes=i // 2)
+            )
             for i in range(23)
         ]
     )
@@ -52,7 +54,13 @@ def test_a_late_page_uses_no_offset(rows):
 
 @pytest.mark.parametrize(
     "cursor",
-    ["garbage", "%%%", "eyJrIjogWzFdLCAiZCI6ICJuIn0", "eyJrIjogWyJ4IiwgMV0sICJkIjogIm4ifQ", "eyJrIjpbbnVsbCwxXSwiZCI6Im4ifQ"],
+    [
+        "garbage",
+        "%%%",
+        "eyJrIjogWzFdLCAiZCI6ICJuIn0",
+        "eyJrIjogWyJ4IiwgMV0sICJkIjogIm4ifQ",
+        "eyJrIjpbbnVsbCwxXSwiZCI6Im4ifQ",
+    ],
 )
 def test_a_bad_cursor_is_refused(rows, cursor):
     with pytest.raises(BadCursor):

@@ -1,0 +1,96 @@
+"""Playwright driving Debian's Chromium against pytest-django's live server.
+
+Chromium is required in CI (CI or REQUIRE_BROWSER set): a missing browser
+fails there. Elsewhere the browser tests skip, loudly."""
+
+import os
+import re
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls the
+# tests make around it are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _browser_required() -> bool:
+    return any(os.environ.get(name, "").lower() in {"1", "true", "yes"} for name in ("CI", "REQUIRE_BROWSER"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)"
+        if _browser_required():
+            pytest.fail(message)
+        warnings.warn(f"BROWSER TESTS SKIPPED: {message}", stacklevel=1)
+        pytest.skip(f"BROWSER TESTS SKIPPED: {message}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Shots:
+    """Keeps the journey's screenshots under var/screenshots/<test>/."""
+
+    def __init__(self, test_name: str) -> None:
+        self.folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]", "_", test_name)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def take(self, page, name: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def shots(request) -> Shots:
+    return Shots(request.node.name)
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    contexts = []
+
+    def make(*, viewport=DESKTOP, locale="zh-CN"):
+        context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.js_errors = errors
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
