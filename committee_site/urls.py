@@ -1,9 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import path, reverse_lazy
-from django.views.generic import RedirectView
 
 from committee_site import views
 from committee_site.forms import LocalisedPasswordResetForm
@@ -12,7 +9,7 @@ urlpatterns = [
     path("", views.home_view, name="home"),
     path("healthz/", views.healthz_view, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
-    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True))),
+    path("favicon.ico", views.favicon_view),
     path("i18n/language/", views.set_language_view, name="set_language"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

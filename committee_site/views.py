@@ -14,8 +14,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -384,6 +385,13 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
             log.error("healthz: %s is down: %s", name, error)
         return JsonResponse({"status": "down", "down": sorted(problems)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "broker": "ok"})
+
+
+@login_not_required
+@require_GET
+def favicon_view(request: HttpRequest) -> HttpResponse:
+    # Looked up per request: the hashed name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def permission_denied_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -17,11 +17,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls the
-# tests make around it are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def _browser_required() -> bool:
     return any(os.environ.get(name, "").lower() in {"1", "true", "yes"} for name in ("CI", "REQUIRE_BROWSER"))
 
@@ -36,6 +31,10 @@ def browser() -> Iterator[object]:
         pytest.skip(f"BROWSER TESTS SKIPPED: {message}")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls
+    # the tests make around it are still plain synchronous calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -52,6 +51,10 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Shots:

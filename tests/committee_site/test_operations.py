@@ -66,7 +66,7 @@ def test_healthz_is_public_and_never_cached(db):
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "committee.example.org",
