@@ -3,6 +3,7 @@
 Chromium is required in CI (CI or REQUIRE_BROWSER set): a missing browser
 fails there. Elsewhere the browser tests skip, loudly."""
 
+import importlib
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+
 
 def _browser_required() -> bool:
     return any(os.environ.get(name, "").lower() in {"1", "true", "yes"} for name in ("CI", "REQUIRE_BROWSER"))
@@ -71,6 +73,16 @@ class Shots:
         path = self.folder / f"{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """Live-server tests run in a flushed database, which has lost what the
+    data migration seeded; put it back the way the migration does."""
+    from django.apps import apps
+
+    migration = importlib.import_module("committee_site.migrations.0002_seed_service_areas_and_time_limits")
+    migration.seed(apps, None)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from committee_site.models import OwnerApplication, User
 from tests import factories
 from tests.browser.conftest import PHONE
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page, username, password):
