@@ -21,6 +21,12 @@ def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path) -> None:
+    """Uploaded files of a test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def compound(db):
     return factories.CompoundFactory()
@@ -54,6 +60,16 @@ def other_compound(db):
 @pytest.fixture
 def other_committee_member(other_compound):
     return factories.member_of(other_compound.committee, role="committee_member", username="otherchair")
+
+
+def jpeg_bytes(*, size=(64, 48), color=(200, 30, 30), exif=None) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG", **({"exif": exif} if exif is not None else {}))
+    return buffer.getvalue()
 
 
 def client_for(user) -> Client:
