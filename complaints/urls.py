@@ -1,0 +1,15 @@
+from django.urls import path
+
+from complaints.views import detail, intake, lists
+
+app_name = "complaints"
+
+urlpatterns = [
+    path("", lists.my_complaints_view, name="mine"),
+    path("new/", intake.complaint_new_view, name="new"),
+    path("record/", intake.complaint_record_view, name="record"),
+    path("<int:pk>/", detail.complaint_detail_view, name="detail"),
+    path("<int:pk>/publish/", detail.complaint_publish_view, name="publish"),
+    path("<int:pk>/photos/<int:photo_pk>/", detail.complaint_photo_view, name="photo"),
+    path("<int:pk>/<slug:action>/", detail.complaint_step_view, name="step"),
+]
