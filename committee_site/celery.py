@@ -38,6 +38,11 @@ app.conf.beat_schedule = {
         "task": "committee_site.tasks.notification_emails_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # Replied complaints the owner did not dispute within the time limit.
+    "complaints-auto-close": {
+        "task": "complaints.tasks.complaints_auto_close",
+        "schedule": crontab(minute="*/15"),
+    },
     "login-failures-prune": {
         "task": "committee_site.tasks.login_failures_prune",
         "schedule": crontab(minute=17, hour=3),

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from committee_site.access import user_access
 from committee_site.models import BilingualName, Building, Compound, Organisation, ServiceArea, Unit, User
@@ -20,15 +21,15 @@ if TYPE_CHECKING:
 
 
 class Status(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
-    ASSIGNED = "assigned", _("Assigned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RESOLVED = "resolved", _("Replied")
-    CLOSED = "closed", _("Closed")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    REFERRED = "referred", _("Referred")
+    SUBMITTED = "submitted", pgettext_lazy("complaint status", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("complaint status", "Accepted")
+    ASSIGNED = "assigned", pgettext_lazy("complaint status", "Assigned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("complaint status", "In progress")
+    RESOLVED = "resolved", pgettext_lazy("complaint status", "Replied")
+    CLOSED = "closed", pgettext_lazy("complaint status", "Closed")
+    REJECTED = "rejected", pgettext_lazy("complaint status", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("complaint status", "Withdrawn")
+    REFERRED = "referred", pgettext_lazy("complaint status", "Referred")
 
 
 class Action(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import detail, intake, lists
+from complaints.views import board, detail, intake, lists
 
 app_name = "complaints"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", lists.my_complaints_view, name="mine"),
     path("new/", intake.complaint_new_view, name="new"),
     path("record/", intake.complaint_record_view, name="record"),
+    path("board/", board.board_view, name="board"),
     path("<int:pk>/", detail.complaint_detail_view, name="detail"),
     path("<int:pk>/publish/", detail.complaint_publish_view, name="publish"),
     path("<int:pk>/photos/<int:photo_pk>/", detail.complaint_photo_view, name="photo"),

@@ -45,9 +45,13 @@ def drive(complaint: Complaint, to: str, *, committee, staff=None) -> Complaint:
                 reason="共用设施由物业负责维修", assignee=complaint.compound.property_company,
             )  # fmt: skip
         elif step == Status.IN_PROGRESS:
-            services.complaint_plan(complaint=complaint, by=staff or committee, seen_version=version, plan="今天联系电梯公司")
+            services.complaint_plan(
+                complaint=complaint, by=staff or committee, seen_version=version, plan="今天联系电梯公司"
+            )
         elif step == Status.RESOLVED:
-            services.complaint_reply(complaint=complaint, by=staff or committee, seen_version=version, result="已更换门机")
+            services.complaint_reply(
+                complaint=complaint, by=staff or committee, seen_version=version, result="已更换门机"
+            )
         elif step == Status.CLOSED:
             services.complaint_confirm(complaint=complaint, by=complaint.complainant, seen_version=version, rating=5)
     complaint.refresh_from_db()

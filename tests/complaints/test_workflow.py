@@ -47,7 +47,12 @@ def test_a_stale_version_loses_and_says_who_changed_it(owner, committee_member, 
     complaint = file_complaint(owner)
     stale = type(complaint).objects.get(pk=complaint.pk)
     services.complaint_accept(
-        complaint=complaint, by=committee_member, seen_version=1, category=category, service_area=None, priority="urgent"
+        complaint=complaint,
+        by=committee_member,
+        seen_version=1,
+        category=category,
+        service_area=None,
+        priority="urgent",
     )
     with pytest.raises(ChangedMeanwhile) as error:
         services.complaint_reject(complaint=stale, by=committee_member, seen_version=1, reason="重复")
@@ -57,7 +62,9 @@ def test_a_stale_version_loses_and_says_who_changed_it(owner, committee_member, 
     assert stale.priority == "urgent"
 
 
-def test_an_owner_files_through_the_form_and_sees_the_reference(owner, committee_member, mailoutbox, django_capture_on_commit_callbacks):
+def test_an_owner_files_through_the_form_and_sees_the_reference(
+    owner, committee_member, mailoutbox, django_capture_on_commit_callbacks
+):
     unit = owner.owner_profile.units.get()
     client = client_for(owner)
     form = client.get(reverse("complaints:new"))
@@ -80,7 +87,9 @@ def test_owner_dispute_reopens_and_auto_close_closes_after_the_window(owner, com
     services.complaint_dispute(complaint=complaint, by=owner, seen_version=complaint.version, reason="门还是关不上")
     complaint.refresh_from_db()
     assert complaint.status == Status.IN_PROGRESS
-    services.complaint_reply(complaint=complaint, by=committee_member, seen_version=complaint.version, result="换了新门机")
+    services.complaint_reply(
+        complaint=complaint, by=committee_member, seen_version=complaint.version, result="换了新门机"
+    )
     assert services.complaints_auto_close(now=timezone.now() + timedelta(days=6)) == []
     assert services.complaints_auto_close(now=timezone.now() + timedelta(days=8)) == [complaint.pk]
     assert services.complaints_auto_close(now=timezone.now() + timedelta(days=9)) == []

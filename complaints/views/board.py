@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from committee_site.access import AuthedRequest, user_access
+from committee_site.pagination import BadCursor, keyset_page
+from complaints.models import Publication
+
+PER_PAGE = 20
+
+
+@require_GET
+def board_view(request: AuthedRequest) -> HttpResponse:
+    """Published results (投诉处理结果公开) an owner may read, newest first."""
+    access = user_access(request.user)
+    if not (access.owner_compound_ids or access.committee_compound_ids):
+        raise PermissionDenied
+    queryset = Publication.objects.visible_to(request.user).select_related(
+        "complaint__category", "complaint__compound", "building"
+    )
+    ordering = ("-published_at", "-id")
+    try:
+        page = keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
+    except BadCursor:
+        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
+        page = keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
+    return render(request, "complaints/board.html", {"page": page})
