@@ -27,6 +27,24 @@ def _private_media(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# What the data migrations seed; a transactional test's flush removes it.
+SEEDING_MIGRATIONS = [
+    ("committee_site", "0002_seed_service_areas_and_time_limits"),
+    ("complaints", "0002_seed_categories"),
+]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Put back what the data migrations seeded, the way they seed it."""
+    import importlib
+
+    from django.apps import apps
+
+    for app, name in SEEDING_MIGRATIONS:
+        importlib.import_module(f"{app}.migrations.{name}").seed(apps, None)
+
+
 @pytest.fixture
 def compound(db):
     return factories.CompoundFactory()

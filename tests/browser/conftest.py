@@ -3,7 +3,6 @@
 Chromium is required in CI (CI or REQUIRE_BROWSER set): a missing browser
 fails there. Elsewhere the browser tests skip, loudly."""
 
-import importlib
 import os
 import re
 import shutil
@@ -76,13 +75,8 @@ class Shots:
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """Live-server tests run in a flushed database, which has lost what the
-    data migration seeded; put it back the way the migration does."""
-    from django.apps import apps
-
-    migration = importlib.import_module("committee_site.migrations.0002_seed_service_areas_and_time_limits")
-    migration.seed(apps, None)
+def _reference_data(reference_data):
+    """Live-server tests run in a flushed database: restore the seeded rows."""
 
 
 @pytest.fixture

@@ -1,0 +1,441 @@
+"""The complaint pages as each role meets them: what they see, what they may
+do, and what happens when the input is bad."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from committee_site.uploads import image_reencode
+from complaints import services
+from complaints.models import Category, Complaint, ComplaintPhoto, Publication, Status
+from tests import factories
+from tests.complaints.conftest import drive, file_complaint
+from tests.conftest import client_for, jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _photo(name="photo.jpg", data=None):
+    return SimpleUploadedFile(name, data if data is not None else jpeg_bytes(), content_type="image/jpeg")
+
+
+def _step(client, complaint, action, **data):
+    payload = {f"{action}-{key}": value for key, value in data.items()}
+    payload.setdefault(f"{action}-version", complaint.version)
+    return client.post(reverse("complaints:step", args=[complaint.pk, action]), payload)
+
+
+def _media_files():
+    root = default_storage.location
+    import os
+
+    return sorted(os.path.join(d, f) for d, _dirs, files in os.walk(root) for f in files)
+
+
+# --- intake ---------------------------------------------------------------------------
+
+
+def test_owner_files_with_a_photo_and_gets_the_reference_everywhere(
+    owner, committee_member, mailoutbox, django_capture_on_commit_callbacks
+):
+    unit = owner.owner_profile.units.get()
+    client = client_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("complaints:new"),
+            {
+                "where": f"unit:{unit.pk}",
+                "category": Category.objects.get(code="facility_repair").pk,
+                "title": "楼道灯坏了",
+                "description": "三楼楼道灯一直不亮",
+                "photos": [_photo()],
+            },
+        )
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("complaints:detail", args=[complaint.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert f"您的投诉已登记，编号 {complaint.reference}" in page
+    assert complaint.photos.count() == 1
+    assert owner.notifications.get().title == f"您的投诉已登记，编号 {complaint.reference}"
+    owner_mail = next(m for m in mailoutbox if m.to == [owner.email])
+    assert complaint.reference in owner_mail.subject
+    committee_mail = next(m for m in mailoutbox if m.to == [committee_member.email])
+    assert committee_mail.subject == f"新投诉 {complaint.reference}：楼道灯坏了"
+
+
+def test_a_fake_photo_is_refused_keeps_the_text_and_leaves_no_file(owner):
+    unit = owner.owner_profile.units.get()
+    response = client_for(owner).post(
+        reverse("complaints:new"),
+        {
+            "where": f"unit:{unit.pk}",
+            "category": Category.objects.get(code="cleaning").pk,
+            "title": "垃圾没人清",
+            "description": "<b>三天</b>没人清理",
+            "photos": [_photo(), _photo("fake.jpg", b"<?php echo 'not a photo'; ?>")],
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "“fake.jpg”不是照片，或文件已损坏。" in page
+    assert 'value="垃圾没人清"' in page
+    assert "&lt;b&gt;三天&lt;/b&gt;没人清理" in page
+    assert "本次未保存。修改表单后请重新选择照片。" in page
+    assert Complaint.objects.count() == 0
+    assert _media_files() == []
+
+
+def test_more_than_six_photos_are_refused(owner):
+    unit = owner.owner_profile.units.get()
+    response = client_for(owner).post(
+        reverse("complaints:new"),
+        {
+            "where": f"unit:{unit.pk}",
+            "category": Category.objects.get(code="cleaning").pk,
+            "title": "t",
+            "description": "d",
+            "photos": [_photo() for _ in range(7)],
+        },
+    )
+    assert "最多只能上传 6 张照片。" in response.content.decode()
+    assert Complaint.objects.count() == 0
+
+
+def test_common_area_needs_a_description_of_the_place(owner, compound):
+    response = client_for(owner).post(
+        reverse("complaints:new"),
+        {
+            "where": f"compound:{compound.pk}",
+            "category": Category.objects.get(code="parking").pk,
+            "title": "消防通道停车",
+            "description": "每天晚上都有车停在消防通道",
+        },
+    )
+    assert "请说明在小区内的具体位置。" in response.content.decode()
+
+
+def test_an_owner_cannot_file_for_a_unit_that_is_not_theirs(owner, other_owner):
+    foreign = other_owner.owner_profile.units.get()
+    response = client_for(owner).post(
+        reverse("complaints:new"),
+        {"where": f"unit:{foreign.pk}", "category": Category.objects.first().pk, "title": "t", "description": "d"},
+    )
+    assert response.status_code == 400
+    assert Complaint.objects.count() == 0
+
+
+def test_only_owners_file_and_only_the_committee_records(owner, committee_member, property_staff, officer):
+    for user in (committee_member, property_staff, officer):
+        assert client_for(user).get(reverse("complaints:new")).status_code == 403
+    for user in (owner, property_staff, officer):
+        assert client_for(user).get(reverse("complaints:record")).status_code == 403
+
+
+def test_committee_records_a_phone_complaint_for_someone_without_an_account(compound, committee_member):
+    building = factories.BuildingFactory(compound=compound, number="5")
+    response = client_for(committee_member).post(
+        reverse("complaints:record"),
+        {
+            "channel": "phone",
+            "compound": compound.pk,
+            "complainant_name": "赵大爷",
+            "complainant_phone": "13912345678",
+            "building": building.pk,
+            "location_text": "5号楼门口",
+            "category": Category.objects.get(code="noise").pk,
+            "title": "夜间施工噪音",
+            "description": "晚上十一点还在施工",
+        },
+    )
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302
+    assert (complaint.channel, complaint.complainant_id, complaint.complainant_name) == ("phone", None, "赵大爷")
+    assert complaint.events.get().action == "record"
+
+
+def test_committee_records_for_a_registered_owner_who_is_then_told(compound, committee_member, owner):
+    building = owner.owner_profile.units.get().building
+    client_for(committee_member).post(
+        reverse("complaints:record"),
+        {
+            "channel": "letter",
+            "compound": compound.pk,
+            "owner_username": owner.username,
+            "building": building.pk,
+            "unit_number": owner.owner_profile.units.get().number,
+            "category": Category.objects.get(code="fees").pk,
+            "title": "物业费多收",
+            "description": "信件附后",
+        },
+    )
+    complaint = Complaint.objects.get()
+    assert complaint.complainant == owner
+    assert complaint.unit == owner.owner_profile.units.get()
+    assert owner.notifications.count() == 1
+
+
+def test_recording_needs_a_name_or_an_owner(compound, committee_member):
+    response = client_for(committee_member).post(
+        reverse("complaints:record"),
+        {"channel": "visit", "compound": compound.pk, "location_text": "东门", "category": Category.objects.first().pk,
+         "title": "t", "description": "d"},
+    )  # fmt: skip
+    assert "请填写投诉人姓名，或已注册业主的用户名。" in response.content.decode()
+    assert Complaint.objects.count() == 0
+
+
+# --- who sees what -----------------------------------------------------------------------
+
+
+def test_detail_is_visible_to_the_right_people_only(
+    owner, other_owner, committee_member, property_staff, officer, other_committee_member
+):
+    complaint = file_complaint(owner)
+    url = reverse("complaints:detail", args=[complaint.pk])
+    assert client_for(owner).get(url).status_code == 200
+    assert client_for(committee_member).get(url).status_code == 200
+    assert client_for(officer).get(url).status_code == 200
+    for outsider in (other_owner, other_committee_member, property_staff):
+        assert client_for(outsider).get(url).status_code == 404
+    drive(complaint, Status.ASSIGNED, committee=committee_member)
+    assert client_for(property_staff).get(url).status_code == 200
+
+
+def test_officers_read_but_have_no_step_forms(owner, officer, committee_member):
+    complaint = file_complaint(owner)
+    response = client_for(officer).get(reverse("complaints:detail", args=[complaint.pk]))
+    assert response.context["step_forms"] == []
+    assert (
+        _step(client_for(officer), complaint, "accept", category=complaint.category_id, priority="normal").status_code
+        == 403
+    )
+
+
+STEP_RULES = [
+    # action, status it needs, who may, data
+    ("accept", Status.SUBMITTED, "committee_member", {"category": None, "priority": "normal"}),
+    ("reject", Status.SUBMITTED, "committee_member", {"reason": "重复投诉"}),
+    ("assign", Status.ACCEPTED, "committee_member", {"responsible_party": "property_company", "reason": "物业负责"}),
+    # The committee handles too, for bodies without accounts (a utility, the developer).
+    ("plan", Status.ASSIGNED, "property_staff committee_member", {"plan": "明天维修"}),
+    ("progress", Status.IN_PROGRESS, "property_staff committee_member", {"note": "零件已订", "visible_to_owner": "on"}),
+    ("reply", Status.IN_PROGRESS, "property_staff committee_member", {"result": "已修好"}),
+    ("confirm", Status.RESOLVED, "owner", {"rating": "5"}),
+    ("dispute", Status.RESOLVED, "owner", {"reason": "还是坏的"}),
+    ("withdraw", Status.SUBMITTED, "owner", {"reason": ""}),
+    ("refer", Status.ACCEPTED, "committee_member", {"referred_to": "自来水公司", "note": ""}),
+    ("reopen", Status.CLOSED, "committee_member", {"reason": "回访发现未解决"}),
+]
+ROLES = ["owner", "committee_member", "property_staff", "officer", "other_owner"]
+
+
+@pytest.mark.parametrize(("action", "status", "allowed", "data"), STEP_RULES)
+def test_each_step_is_taken_only_by_its_role(
+    request, action, status, allowed, data, owner, committee_member, property_staff
+):
+    complaint = (
+        drive(file_complaint(owner), status, committee=committee_member, staff=property_staff)
+        if status != Status.SUBMITTED
+        else file_complaint(owner)
+    )
+    if "category" in data:
+        data = {**data, "category": complaint.category_id}
+    for role in ROLES:
+        if role in allowed.split():
+            continue
+        user = request.getfixturevalue(role)
+        response = _step(client_for(user), complaint, action, **data)
+        assert response.status_code in (403, 404), (action, role, response.status_code)
+    complaint.refresh_from_db()
+    assert complaint.status == status
+    response = _step(client_for(request.getfixturevalue(allowed.split()[0])), complaint, action, **data)
+    assert response.status_code == 302, (action, response.content.decode()[:500])
+    complaint.refresh_from_db()
+    assert complaint.status != status or action == "progress"
+
+
+def test_steps_refuse_get_and_unknown_steps_are_not_found(owner, committee_member):
+    complaint = file_complaint(owner)
+    client = client_for(committee_member)
+    assert client.get(reverse("complaints:step", args=[complaint.pk, "accept"])).status_code == 405
+    assert client.post(reverse("complaints:step", args=[complaint.pk, "delete"])).status_code == 404
+
+
+def test_a_step_that_does_not_fit_the_status_says_so(owner, committee_member):
+    complaint = file_complaint(owner)
+    response = _step(client_for(committee_member), complaint, "reopen", reason="x")
+    assert response.status_code == 400
+    assert "这条投诉当前为“待受理”，现在不能进行这一步。" in response.content.decode()
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.version) == (Status.SUBMITTED, 1)
+
+
+def test_a_stale_form_loses_says_what_changed_and_keeps_the_typing(owner, committee_member, compound):
+    complaint = file_complaint(owner)
+    second = factories.member_of(compound.committee, role="committee_member", username="second", first_name="王委员")
+    services.complaint_accept(
+        complaint=complaint,
+        by=second,
+        seen_version=1,
+        category=complaint.category,
+        service_area=None,
+        priority="normal",
+    )
+    response = _step(client_for(committee_member), complaint, "reject", reason="我的理由很长", version=1)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "在此期间王委员受理了投诉" in page
+    assert "我的理由很长" in page
+    complaint.refresh_from_db()
+    assert complaint.status == Status.ACCEPTED
+
+
+def test_html_in_any_text_is_shown_as_text(owner, committee_member):
+    complaint = file_complaint(owner, title="<script>alert('t')</script>", description="<img src=x onerror=alert(1)>")
+    for user in (owner, committee_member):
+        page = client_for(user).get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+        assert "<script>alert" not in page
+        assert "<img src=x" not in page
+        assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in page
+    mine = client_for(owner).get(reverse("complaints:mine")).content.decode()
+    assert "<script>alert" not in mine
+
+
+def test_internal_notes_and_photos_stay_internal(owner, committee_member, property_staff):
+    complaint = drive(file_complaint(owner), Status.IN_PROGRESS, committee=committee_member, staff=property_staff)
+    services.complaint_progress(
+        complaint=complaint, by=property_staff, seen_version=complaint.version, note="业主家里没人，改天再来",
+        visible_to_owner=False, photos=[image_reencode(_photo())],
+    )  # fmt: skip
+    photo = ComplaintPhoto.objects.get()
+    owner_page = client_for(owner).get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    staff_page = client_for(committee_member).get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "业主家里没人" not in owner_page
+    assert "业主家里没人" in staff_page
+    photo_url = reverse("complaints:photo", args=[complaint.pk, photo.pk])
+    assert client_for(owner).get(photo_url).status_code == 404
+    response = client_for(committee_member).get(photo_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_photos_of_someone_elses_complaint_are_not_found(owner, other_owner):
+    complaint = file_complaint(owner, photos=[image_reencode(_photo())])
+    photo = complaint.photos.get()
+    url = reverse("complaints:photo", args=[complaint.pk, photo.pk])
+    assert client_for(owner).get(url).status_code == 200
+    assert client_for(other_owner).get(url).status_code == 404
+    other = file_complaint(other_owner)
+    assert client_for(other_owner).get(reverse("complaints:photo", args=[other.pk, photo.pk])).status_code == 404
+
+
+def test_overdue_and_due_soon_stand_out(owner):
+    late = file_complaint(owner, title="迟迟无人受理")
+    Complaint.objects.filter(pk=late.pk).update(next_due_at=timezone.now() - timezone.timedelta(hours=1))
+    soon = file_complaint(owner, title="快到期了")
+    page = client_for(owner).get(reverse("complaints:mine")).content.decode()
+    assert page.count('data-testid="overdue"') == 1
+    assert page.count('data-testid="due-soon"') == 1
+    detail = client_for(owner).get(reverse("complaints:detail", args=[late.pk])).content.decode()
+    assert "已超时" in detail
+    assert soon.is_due_soon()
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def test_each_step_tells_the_people_it_concerns(owner, committee_member, property_staff):
+    complaint = file_complaint(owner)
+    owner.notifications.all().delete()
+    committee_member.notifications.all().delete()
+    drive(complaint, Status.ASSIGNED, committee=committee_member)
+    assert [n.title for n in owner.notifications.order_by("id")] == [
+        f"{complaint.reference}：已受理",
+        f"{complaint.reference}：已派单",
+    ]
+    assert [n.title for n in property_staff.notifications.all()] == [f"{complaint.reference}：已派单"]
+    complaint.refresh_from_db()
+    services.complaint_plan(complaint=complaint, by=property_staff, seen_version=complaint.version, plan="明天上午维修")
+    complaint.refresh_from_db()
+    services.complaint_reply(complaint=complaint, by=property_staff, seen_version=complaint.version, result="已修好")
+    assert owner.notifications.order_by("-id").first().title == f"{complaint.reference}：已答复"
+    assert "如问题未解决，请在" in owner.notifications.order_by("-id").first().body
+    assert committee_member.notifications.get().title == f"{complaint.reference}：已答复"
+    complaint.refresh_from_db()
+    services.complaint_dispute(complaint=complaint, by=owner, seen_version=complaint.version, reason="还在漏水")
+    assert committee_member.notifications.order_by("-id").first().title == f"{complaint.reference}：处理中"
+    assert property_staff.notifications.order_by("-id").first().body.endswith("还在漏水")
+
+
+# --- publication ----------------------------------------------------------------------------
+
+
+def test_the_publish_form_suggests_a_redacted_summary(owner, committee_member):
+    complaint = file_complaint(owner, title="3号楼1502室漏水", description="d")
+    complaint = drive(complaint, Status.RESOLVED, committee=committee_member)
+    Complaint.objects.filter(pk=complaint.pk).update(result=f"已联系{owner.first_name}（13800138000），更换了水管")
+    response = client_for(committee_member).get(reverse("complaints:detail", args=[complaint.pk]))
+    summary = response.context["publish_form"].initial["summary"]
+    assert "1502" not in summary
+    assert "13800138000" not in summary
+    assert owner.first_name not in summary
+    assert "更换了水管" in summary
+
+
+def test_publishing_refuses_personal_details(owner, committee_member):
+    complaint = drive(file_complaint(owner), Status.RESOLVED, committee=committee_member)
+    response = client_for(committee_member).post(
+        reverse("complaints:publish", args=[complaint.pk]),
+        {"summary": f"{owner.first_name}反映的漏水已修好，电话13800138000，3号楼1502室", "scope": "compound"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "公开内容中仍有个人信息：13800138000, 3号楼1502室, " in page
+    assert f"{owner.first_name}" in page.split("公开内容中仍有个人信息：")[1].split("。")[0]
+    assert not Publication.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("scope", "neighbour_sees", "same_building_sees"),
+    [("compound", True, True), ("building", False, True), ("complainant", False, False)],
+)
+def test_the_board_shows_a_publication_to_its_audience(
+    owner, committee_member, compound, other_compound, scope, neighbour_sees, same_building_sees
+):
+    complaint = drive(file_complaint(owner), Status.CLOSED, committee=committee_member)
+    same_building = factories.owner_in(compound, building="1", unit="999", username="samebuilding")
+    neighbour = factories.owner_in(compound, building="7", unit="701", username="neighbour7")
+    stranger = factories.owner_in(other_compound, building="1", unit="101", username="stranger")
+    response = client_for(committee_member).post(
+        reverse("complaints:publish", args=[complaint.pk]),
+        {"summary": "电梯门故障已修复，更换了门机。", "scope": scope, "building": complaint.unit.building_id},
+    )
+    assert response.status_code == 302
+
+    def sees(user):
+        return "电梯门故障已修复" in client_for(user).get(reverse("complaints:board")).content.decode()
+
+    assert sees(owner)
+    assert sees(neighbour) is neighbour_sees
+    assert sees(same_building) is same_building_sees
+    assert not sees(stranger)
+    assert owner.notifications.order_by("-id").first().title == f"{complaint.reference} 的处理结果已公开"
+
+
+def test_only_replied_complaints_can_be_published(owner, committee_member):
+    complaint = file_complaint(owner)
+    assert (
+        client_for(committee_member)
+        .post(reverse("complaints:publish", args=[complaint.pk]), {"summary": "x", "scope": "compound"})
+        .status_code
+        == 400
+    )
+
+
+def test_the_board_is_for_owners_and_the_committee(property_staff, officer):
+    assert client_for(property_staff).get(reverse("complaints:board")).status_code == 403
+    assert client_for(officer).get(reverse("complaints:board")).status_code == 403
