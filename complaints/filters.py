@@ -1,0 +1,128 @@
+"""The dashboard list's filters and its sort allow-list. Validation only: the
+form says which values are acceptable; complaints.queries applies them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from committee_site.models import Compound, ServiceArea
+from complaints.models import Category, Channel, ResponsibleParty, Status
+
+# Each sort key maps to an ordering an index serves (see Complaint.Meta.indexes)
+# and that ends in the primary key, as keyset pagination needs. A key not
+# listed here is refused, so nobody can order by an unindexed column.
+SORTS: dict[str, tuple[str, ...]] = {
+    "newest": ("-submitted_at", "-id"),
+    "oldest": ("submitted_at", "id"),
+    "deadline": ("next_due_at", "id"),
+    "updated": ("-updated_at", "-id"),
+}
+SORT_LABELS = {
+    "newest": _("Newest first"),
+    "oldest": _("Oldest first"),
+    "deadline": _("Next deadline first"),
+    "updated": _("Last changed first"),
+}
+DEFAULT_SORT = "newest"
+
+OPEN = "open"
+OVERDUE = "overdue"
+DUE_SOON = "soon"
+
+# Every query-string key the list understands; anything else gets a message.
+KNOWN_KEYS = frozenset(
+    {
+        "q",
+        "compound",
+        "status",
+        "category",
+        "service_area",
+        "responsible",
+        "channel",
+        "due",
+        "submitted_from",
+        "submitted_to",
+        "sort",
+        "cursor",
+    }
+)
+
+
+class ComplaintFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    service_area = forms.ModelChoiceField(label=_("Service area"), queryset=ServiceArea.objects.all(), required=False)
+    responsible = forms.ChoiceField(
+        label=_("Responsible"), choices=[("", "---------"), *ResponsibleParty.choices], required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", "---------"), *Channel.choices], required=False)
+    due = forms.ChoiceField(
+        label=_("Deadline"),
+        choices=[("", "---------"), (OVERDUE, _("Overdue")), (DUE_SOON, _("Due within 48 hours"))],
+        required=False,
+    )
+    submitted_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label=_("Sort"), choices=list(SORT_LABELS.items()), required=False)
+
+    def __init__(self, *args: Any, compound_ids: Iterable[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        compound_field = self.fields["compound"]
+        assert isinstance(compound_field, forms.ModelChoiceField)
+        compound_field.queryset = Compound.objects.filter(pk__in=list(compound_ids))
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        status_field.choices = [("", "---------"), (OPEN, _("All open")), *Status.choices]
+        for bound_field in self.fields.values():
+            widget = bound_field.widget
+            widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start: date | None = data.get("submitted_from")
+        end: date | None = data.get("submitted_to")
+        if start and end and start > end:
+            self.add_error("submitted_to", _("The end date is before the start date."))
+            data.pop("submitted_to", None)
+        return data
+
+
+class AnalysisForm(forms.Form):
+    """The compound and period to analyse; by default the last twelve months."""
+
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(), required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    MAX_DAYS = 366 * 5
+
+    def __init__(self, *args: Any, compound_ids: Iterable[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        compound_field = self.fields["compound"]
+        assert isinstance(compound_field, forms.ModelChoiceField)
+        compound_field.queryset = Compound.objects.filter(pk__in=list(compound_ids))
+        compound_field.empty_label = None
+        for bound_field in self.fields.values():
+            widget = bound_field.widget
+            widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start: date | None = data.get("start")
+        end: date | None = data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date is before the start date."))
+        elif start and end and (end - start).days > self.MAX_DAYS:
+            self.add_error("end", _("Choose a period of at most five years."))
+        return data

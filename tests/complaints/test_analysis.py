@@ -1,0 +1,145 @@
+import json
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from complaints import services
+from complaints.models import Category
+from tests.complaints.conftest import file_complaint
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+ANALYSIS = reverse("complaints:analysis")
+
+
+def _at(moment):
+    return time_machine.travel(f"{moment} +0800", tick=False)
+
+
+def _handle(complaint, committee, *, accepted, planned, replied=None):
+    with _at(accepted):
+        complaint.refresh_from_db()
+        services.complaint_accept(complaint=complaint, by=committee, seen_version=complaint.version,
+                                  category=complaint.category, service_area=None, priority="normal")  # fmt: skip
+        complaint.refresh_from_db()
+        services.complaint_assign(complaint=complaint, by=committee, seen_version=complaint.version,
+                                  responsible_party="property_company", reason="物业负责",
+                                  assignee=complaint.compound.property_company)  # fmt: skip
+    with _at(planned):
+        complaint.refresh_from_db()
+        services.complaint_plan(complaint=complaint, by=committee, seen_version=complaint.version, plan="安排维修")
+    if replied:
+        with _at(replied):
+            complaint.refresh_from_db()
+            services.complaint_reply(complaint=complaint, by=committee, seen_version=complaint.version, result="修好了")
+
+
+@pytest.fixture
+def known_period(owner, other_owner, committee_member):
+    """Three repairs in building 1 within two months (a hot spot), one noise complaint in building 2."""
+    with _at("2026-01-05 09:00"):
+        on_time = file_complaint(owner, title="一月：按时")
+    _handle(on_time, committee_member, accepted="2026-01-05 12:00", planned="2026-01-06 09:00",
+            replied="2026-01-08 09:00")  # fmt: skip
+    with _at("2026-02-10 09:00"):
+        late = file_complaint(owner, title="二月：样样都晚")
+    _handle(late, committee_member, accepted="2026-02-12 09:00", planned="2026-02-13 09:00",
+            replied="2026-02-20 09:00")  # fmt: skip
+    with _at("2026-03-01 09:00"):
+        file_complaint(owner, title="三月：没人理")
+    with _at("2026-03-02 09:00"):
+        noise = file_complaint(other_owner, title="三月：噪声", category=Category.objects.get(code="noise"))
+    with _at("2026-03-02 10:00"):
+        services.complaint_reject(complaint=noise, by=committee_member, seen_version=1, reason="不属于物业")
+
+
+def test_analysis_counts_times_rates_and_hot_spots_of_known_data(known_period, committee_member):
+    committee_member.language = "en"
+    committee_member.save(update_fields=["language"])
+    with _at("2026-03-10 12:00"):
+        response = client_for(committee_member).get(ANALYSIS)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert (str(result.start), str(result.end)) == ("2025-04-01", "2026-03-10")
+    assert result.total == 4
+    assert [(bar.label, bar.count) for bar in result.by_category] == [("Facility repair", 3), ("Noise", 1)]
+    assert [(bar.label, bar.count) for bar in result.by_building] == [("Building 1", 3), ("Building 2", 1)]
+    assert [(bar.label, bar.count) for bar in result.by_service_area] == [
+        ("Common parts & facilities maintenance", 3),
+        ("Security", 1),
+    ]
+    months = {month.label: (month.received, month.replied) for month in result.by_month}
+    assert len(months) == 12
+    assert months["2025-04"] == (0, 0)
+    assert months["2026-01"] == (1, 1)
+    assert months["2026-02"] == (1, 1)
+    assert months["2026-03"] == (2, 0)
+    # 3 days and 10 days to the result.
+    assert result.replied == 2
+    assert result.median_hours == 156.0
+    assert result.average_hours == 156.0
+    assert [(rate.missed, rate.counted, rate.percent) for rate in result.rates] == [
+        (2, 3, 66.7),  # accept: February late, March not yet after its deadline
+        (2, 3, 66.7),  # reply to the owner: the same two
+        (1, 2, 50.0),  # resolve: February late
+    ]
+    assert [(spot.building, spot.category, spot.count) for spot in result.hot_spots] == [
+        ("Building 1", "Facility repair", 3)
+    ]
+    page = response.content.decode()
+    assert "6.5 days" in page
+    assert 'data-testid="table-hot-spots"' in page
+    charts = json.loads(page.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0])
+    assert charts["category"]["series"][0]["data"] == [3, 1]
+    assert charts["rates"]["series"][0]["data"] == [66.7, 66.7, 50.0]
+
+
+def test_a_shorter_period_leaves_the_rest_out(known_period, committee_member):
+    with _at("2026-03-10 12:00"):
+        response = client_for(committee_member).get(ANALYSIS, {"start": "2026-02-01", "end": "2026-02-28"})
+    result = response.context["result"]
+    assert result.total == 1
+    assert [month.label for month in result.by_month] == ["2026-02"]
+    assert result.hot_spots == []
+
+
+def test_analysis_data_is_passed_as_escaped_json_never_as_script(owner, committee_member):
+    category = Category.objects.get(code="facility_repair")
+    category.name = "</script><script>alert(1)</script>"
+    category.save()
+    file_complaint(owner, category=category)
+    page = client_for(committee_member).get(ANALYSIS).content.decode()
+    assert "<script>alert(1)" not in page
+    assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in page
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in page
+    assert '<script id="chart-data" type="application/json">' in page
+    assert "<script>" not in page
+    assert " style=" not in page
+
+
+def test_bad_period_gets_a_message_and_the_default_period(committee_member):
+    committee_member.language = "en"
+    committee_member.save(update_fields=["language"])
+    with _at("2026-03-10 12:00"):
+        response = client_for(committee_member).get(ANALYSIS, {"start": "2026-03-01", "end": "2025-01-01"})
+        assert response.status_code == 200
+        assert "Some of the choices were not valid and were left out." in response.content.decode()
+        assert "The end date is before the start date." in response.content.decode()
+        # The end date was left out: from the start date until today.
+        assert (str(response.context["result"].start), str(response.context["result"].end)) == (
+            "2026-03-01",
+            "2026-03-10",
+        )
+        response = client_for(committee_member).get(ANALYSIS, {"start": "never", "compound": "999"})
+    assert response.status_code == 200
+    assert (str(response.context["result"].start), str(response.context["result"].end)) == ("2025-04-01", "2026-03-10")
+
+
+def test_only_committee_and_officers_open_the_analysis(owner, property_staff, officer, other_committee_member):
+    assert client_for(owner).get(ANALYSIS).status_code == 403
+    assert client_for(property_staff).get(ANALYSIS).status_code == 403
+    assert client_for(officer).get(ANALYSIS).status_code == 200
+    file_complaint(owner)
+    assert client_for(other_committee_member).get(ANALYSIS).context["result"].total == 0

@@ -1,0 +1,274 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from committee_site.pagination import _encode
+from complaints.models import Category, Complaint, Status
+from complaints.views.dashboard import spreadsheet_safe
+from tests import factories
+from tests.complaints.conftest import drive, file_complaint
+from tests.complaints.rows import bulk_complaints
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("complaints:dashboard")
+EXPORT = reverse("complaints:export")
+
+
+def _titles(response):
+    return [complaint.title for complaint in response.context["page"].items]
+
+
+def _get(user, url=DASHBOARD, **params):
+    """The page in English: a signed-in user sees their own language."""
+    if user.language != "en":
+        user.language = "en"
+        user.save(update_fields=["language"])
+    return client_for(user).get(url, params)
+
+
+# --- counts ---------------------------------------------------------------------------
+
+
+def test_dashboard_counts_statuses_new_overdue_and_due_soon(owner, committee_member):
+    with time_machine.travel("2026-03-01 09:00 +0800", tick=False):
+        old = file_complaint(owner, title="上个月的投诉")
+    with time_machine.travel("2026-03-25 09:00 +0800", tick=False):
+        drive(file_complaint(owner, title="已办结"), Status.CLOSED, committee=committee_member)
+        file_complaint(owner, title="新的投诉")
+    with time_machine.travel("2026-03-26 08:00 +0800", tick=False):
+        response = _get(committee_member)
+    counts = response.context["counts"]
+    by_status = {value: count for value, _label, count in counts.by_status}
+    assert by_status["submitted"] == 2
+    assert by_status["closed"] == 1
+    # The one filed on 1 March missed its 24-hour acceptance; the new one is due within 48 hours.
+    assert counts.overdue == 1
+    assert counts.due_soon == 1
+    assert counts.new == 1
+    page = response.content.decode()
+    assert 'data-testid="count-overdue"' in page
+    assert old.reference in page
+
+
+# --- search and filters -------------------------------------------------------------------
+
+
+def test_search_finds_a_two_character_chinese_word_and_an_english_word(owner, committee_member):
+    file_complaint(owner, title="电梯门关不上", description="三号楼电梯门坏了")
+    file_complaint(owner, title="Water leak in the garage", description="The pipe leaks near B2.")
+    file_complaint(owner, title="楼道灯不亮", description="晚上很黑")
+    assert _titles(_get(committee_member, q="电梯")) == ["电梯门关不上"]
+    assert _titles(_get(committee_member, q="leak")) == ["Water leak in the garage"]
+    assert _titles(_get(committee_member, q="LEAK garage")) == ["Water leak in the garage"]
+    # No false match: a word that is only a part of another, or not there at all.
+    assert _titles(_get(committee_member, q="lea")) == []
+    assert _titles(_get(committee_member, q="停车")) == []
+
+
+def test_filters_by_status_category_channel_responsible_and_deadline(owner, committee_member, compound):
+    noise = Category.objects.get(code="noise")
+    with time_machine.travel("2026-03-01 09:00 +0800", tick=False):
+        late = file_complaint(owner, title="迟迟没有受理")
+    with time_machine.travel("2026-03-10 09:00 +0800", tick=False):
+        assigned = drive(file_complaint(owner, title="已派单的"), Status.ASSIGNED, committee=committee_member)
+        file_complaint(owner, title="电话记录", channel="phone", complainant_name="王先生", category=noise)
+    with time_machine.travel("2026-03-10 12:00 +0800", tick=False):
+        assert _titles(_get(committee_member, status="assigned")) == ["已派单的"]
+        assert set(_titles(_get(committee_member, status="open"))) == {"迟迟没有受理", "已派单的", "电话记录"}
+        assert _titles(_get(committee_member, category=noise.pk)) == ["电话记录"]
+        assert _titles(_get(committee_member, channel="phone")) == ["电话记录"]
+        assert _titles(_get(committee_member, responsible="property_company")) == ["已派单的"]
+        assert _titles(_get(committee_member, service_area=noise.service_area_id)) == ["电话记录"]
+        assert _titles(_get(committee_member, due="overdue")) == [late.title]
+        # Both filed on 10 March wait for a deadline within two days: the reply, the acceptance.
+        assert _titles(_get(committee_member, due="soon")) == ["电话记录", "已派单的"]
+        assert _titles(_get(committee_member, submitted_from="2026-03-05")) == ["电话记录", "已派单的"]
+        assert _titles(_get(committee_member, submitted_to="2026-03-01")) == [late.title]
+        assert _titles(_get(committee_member, submitted_from="2026-03-01", submitted_to="2026-03-01")) == [late.title]
+    assert assigned.assignee == compound.property_company
+
+
+def test_sort_keys_order_the_list(owner, committee_member):
+    with time_machine.travel("2026-03-01 09:00 +0800", tick=False):
+        first = file_complaint(owner, title="第一")
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False):
+        second = file_complaint(owner, title="第二")
+    with time_machine.travel("2026-03-03 09:00 +0800", tick=False):
+        drive(first, Status.ASSIGNED, committee=committee_member)
+    with time_machine.travel("2026-03-04 09:00 +0800", tick=False):
+        closed = drive(file_complaint(owner, title="第三"), Status.CLOSED, committee=committee_member)
+        assert _titles(_get(committee_member)) == ["第三", "第二", "第一"]
+        assert _titles(_get(committee_member, sort="newest")) == ["第三", "第二", "第一"]
+        assert _titles(_get(committee_member, sort="oldest")) == ["第一", "第二", "第三"]
+        assert _titles(_get(committee_member, sort="updated")) == ["第三", "第一", "第二"]
+        # Accept by 3 March for the second; the first waits for its reply by 3 March 09:00 too but was
+        # filed earlier... its next deadline is the reply (2 days after filing): 3 March 09:00.
+        response = _get(committee_member, sort="deadline")
+        assert [c.pk for c in response.context["page"].items] == sorted(
+            [first.pk, second.pk],
+            key=lambda pk: (Complaint.objects.get(pk=pk).next_due_at, pk),
+        )
+        assert closed.pk not in [c.pk for c in response.context["page"].items]
+        assert "only complaints still waiting for a deadline" in response.content.decode()
+
+
+def test_unknown_keys_bad_values_and_bad_cursor_get_a_message_not_an_error(owner, committee_member):
+    file_complaint(owner, title="还在")
+    response = _get(committee_member, sort="drop table", colour="red", status="lost", submitted_from="yesterday")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Unknown filter ignored: “colour”." in page
+    assert "The filter “Sort” was ignored" in page
+    assert "The filter “Status” was ignored" in page
+    assert "The filter “Submitted from” was ignored: Enter a valid date." in page
+    assert _titles(response) == ["还在"]
+    response = _get(committee_member, cursor="%%%garbage")
+    assert response.status_code == 200
+    assert "That page link is not valid" in response.content.decode()
+    assert _titles(response) == ["还在"]
+    committee_member.language = "zh-hans"
+    committee_member.save(update_fields=["language"])
+    zh = client_for(committee_member).get(DASHBOARD, {"colour": "red"}).content.decode()
+    assert "未知的筛选条件" in zh
+
+
+def test_pages_follow_keyset_cursors_and_keep_the_filters(compound, committee_member):
+    bulk_complaints(compound, 30, title="电梯")
+    bulk_complaints(compound, 3, title="别的")
+    client = client_for(committee_member)
+    first = client.get(DASHBOARD, {"q": "电梯", "sort": "oldest"})
+    assert len(first.context["page"].items) == 25
+    page = first.content.decode()
+    assert "q=%E7%94%B5%E6%A2%AF" in page
+    cursor = first.context["page"].next_cursor
+    second = client.get(DASHBOARD, {"q": "电梯", "sort": "oldest", "cursor": cursor})
+    assert len(second.context["page"].items) == 5
+    assert not second.context["page"].has_next
+    seen = [c.pk for c in first.context["page"].items + second.context["page"].items]
+    assert len(set(seen)) == 30
+    back = client.get(DASHBOARD, {"q": "电梯", "sort": "oldest", "cursor": second.context["page"].previous_cursor})
+    assert [c.pk for c in back.context["page"].items] == [c.pk for c in first.context["page"].items]
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+def test_owners_and_property_staff_may_not_open_the_dashboard(owner, property_staff):
+    for user in (owner, property_staff):
+        assert client_for(user).get(DASHBOARD).status_code == 403
+        assert client_for(user).get(EXPORT).status_code == 403
+
+
+def test_officer_reads_the_dashboard_of_their_compound_without_committee_buttons(owner, officer):
+    file_complaint(owner, title="社区可以看")
+    response = _get(officer)
+    assert response.status_code == 200
+    assert _titles(response) == ["社区可以看"]
+    page = response.content.decode()
+    assert reverse("complaints:record") not in page.split('id="main"')[1]
+
+
+def test_another_compound_sees_nothing_of_ours(owner, other_committee_member):
+    complaint = file_complaint(owner, title="我们小区的")
+    response = _get(other_committee_member)
+    assert _titles(response) == []
+    assert {count for _v, _l, count in response.context["counts"].by_status} == {0}
+    assert complaint.reference not in _get(other_committee_member, EXPORT).getvalue().decode("utf-8-sig")
+
+
+def test_html_in_a_title_is_shown_as_text(owner, committee_member):
+    file_complaint(owner, title="<script>alert(1)</script>", description="<b>x</b>")
+    page = _get(committee_member).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _csv(response):
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_csv_export_has_the_filtered_rows_in_chinese_with_a_bom(owner, committee_member):
+    with time_machine.travel("2026-03-01 09:00 +0800", tick=False):
+        late = file_complaint(owner, title="电梯门关不上")
+        file_complaint(owner, title="楼道灯不亮", description="五楼的灯")
+    with time_machine.travel("2026-03-05 09:00 +0800", tick=False):
+        response = client_for(committee_member).get(EXPORT, {"q": "电梯"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="complaints-20260305-0900.csv"'
+    rows = _csv(response)
+    assert rows[0][:4] == ["编号", "提交时间", "状态", "已超时"]
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["编号"] == late.reference
+    assert row["提交时间"] == "2026-03-01 09:00"
+    assert row["状态"] == "待受理"
+    assert row["已超时"] == "是"
+    assert row["类别"] == "设施维修"
+    assert row["标题"] == "电梯门关不上"
+    assert row["受理期限"] == "2026-03-02 09:00"
+
+
+def test_csv_export_guards_against_spreadsheet_formulas(owner, committee_member):
+    file_complaint(owner, title='=HYPERLINK("http://evil")', description="x")
+    file_complaint(owner, title="@SUM(A1)", description="x")
+    file_complaint(owner, title="-1+2", description="x")
+    file_complaint(owner, title="+cmd", description="x")
+    rows = _csv(client_for(committee_member).get(EXPORT, HTTP_ACCEPT_LANGUAGE="en"))
+    titles = sorted(row[-1] for row in rows[1:])
+    assert titles == ["'+cmd", "'-1+2", '\'=HYPERLINK("http://evil")', "'@SUM(A1)"]
+    assert spreadsheet_safe("电梯") == "电梯"
+    assert spreadsheet_safe(None) == ""
+
+
+def test_csv_export_is_forbidden_to_owners_and_lists_only_the_compound(owner, committee_member, other_compound):
+    other_owner = factories.owner_in(other_compound, username="elsewhere")
+    file_complaint(other_owner, title="别的小区")
+    file_complaint(owner, title="本小区")
+    rows = _csv(client_for(committee_member).get(EXPORT))
+    assert [row[-1] for row in rows[1:]] == ["本小区"]
+    assert client_for(owner).get(EXPORT).status_code == 403
+
+
+# --- cost ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [5, 500])
+def test_dashboard_list_and_detail_cost_a_fixed_number_of_queries(
+    compound, committee_member, owner, django_assert_num_queries, rows
+):
+    now = timezone.now()
+    bulk_complaints(compound, rows // 2, title="电梯坏了", start=now - timedelta(days=10))
+    bulk_complaints(compound, rows - rows // 2, status="closed", title="楼道灯", start=now - timedelta(days=20))
+    complaint = file_complaint(owner)
+    client = client_for(committee_member)
+    # session, user, access (3), badges (2), status counts, workload, the page, the filter form's
+    # categories and service areas
+    with django_assert_num_queries(12):
+        response = client.get(DASHBOARD)
+    items = response.context["page"].items
+    assert len(items) == min(rows + 1, 25)
+    with django_assert_num_queries(12):
+        response = client.get(DASHBOARD, {"q": "电梯", "status": "open", "sort": "deadline", "due": "overdue"})
+    assert len(response.context["page"].items) == min(rows // 2, 25)
+    # A page further on, by the key of a row: what a "next" link carries.
+    cursor = _encode([items[1].submitted_at, items[1].pk], "n")
+    with django_assert_num_queries(12):
+        response = client.get(DASHBOARD, {"cursor": cursor, "channel": "web"})
+    assert len(response.context["page"].items) == min(rows + 1 - 2, 25)
+    with django_assert_num_queries(DETAIL_QUERIES):
+        assert client.get(reverse("complaints:detail", args=[complaint.pk])).status_code == 200
+
+
+DETAIL_QUERIES = 14
