@@ -69,10 +69,10 @@ class ComplaintFilterForm(forms.Form):
         required=False,
     )
     submitted_from = forms.DateField(
-        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     submitted_to = forms.DateField(
-        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sort = forms.ChoiceField(label=_("Sort"), choices=list(SORT_LABELS.items()), required=False)
 
@@ -102,8 +102,12 @@ class AnalysisForm(forms.Form):
     """The compound and period to analyse; by default the last twelve months."""
 
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(), required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     MAX_DAYS = 366 * 5
 

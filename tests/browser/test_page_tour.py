@@ -44,6 +44,13 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
         "admin": ["/", "/admin/", "/admin/committee_site/timelimits/"],
     }  # fmt: skip
     expected_status = {"/applications/": {"owner": 403}, "/compounds/999999/": {"owner": 404}}
+    # The complaints dashboard, its filtered list, the analysis with its charts and the staff queue.
+    tour["committee"] += ["/complaints/dashboard/", "/complaints/dashboard/?status=open&sort=deadline",
+                          "/complaints/analysis/"]  # fmt: skip
+    tour["officer"] += ["/complaints/dashboard/", "/complaints/analysis/"]
+    tour["staff"] += ["/complaints/assigned/"]
+    tour["owner"] += ["/complaints/dashboard/"]
+    expected_status["/complaints/dashboard/"] = {"owner": 403}
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
             page = new_page(viewport=viewport, locale=LANGUAGES[language])

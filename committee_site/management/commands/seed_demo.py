@@ -26,6 +26,7 @@ from committee_site.models import (
     Unit,
     User,
 )
+from complaints import demo as complaints_demo
 
 DEMO_PASSWORD = "committee-demo"  # noqa: S105 (documented demo password)
 
@@ -203,4 +204,10 @@ class Command(BaseCommand):
                 note="房产证编号 沪(2019)浦字第 012345 号，可到物业核对。",
             )
             created += 1
+        created += complaints_demo.seed(
+            compound=compound,
+            committee=users["committee"],
+            staff=users["staff"],
+            owners=[users["owner"], users["owner2"]],
+        )
         return created

@@ -1,0 +1,326 @@
+"""Demo complaints: about 200 over the last year, in every status, channel and
+category, so the dashboard, the staff queue and the analysis look alive.
+
+Each complaint goes through the real services, step by step, with the clock
+set to the moment the step is meant to have happened: deadlines, next
+deadlines, events, references (TS-<year>-…) and the status counts come out
+exactly as if the year had really passed. The services' notifications are
+switched off while seeding, so the demo accounts get no hundreds of
+notifications and no e-mail is queued for made-up history."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from unittest import mock
+
+from django.db import transaction
+from django.utils import timezone
+
+from committee_site.models import Building, Compound, User
+from complaints import services
+from complaints.models import Action, Category, Channel, Complaint, Priority, ResponsibleParty
+
+COUNT = 200
+DAYS = 365
+
+# (title, description) per category code: what owners of a Shanghai compound write.
+TEXTS: dict[str, list[tuple[str, str]]] = {
+    "service_attitude": [
+        ("物业前台态度差", "去前台问停水通知，工作人员不理人，还说自己去看公告。"),
+        ("维修师傅不守约", "约好上午上门修水管，一直没来，电话也不接。"),
+    ],
+    "facility_repair": [
+        ("电梯门关不上", "3号楼电梯门这周一直关不上，老人小孩进出很危险。"),
+        ("楼道灯不亮", "单元楼道的声控灯坏了一个多星期，晚上很黑。"),
+        ("地下车库渗水", "B2 车库顶板渗水，车上都是水渍。"),
+        ("Water leak in the garage", "Water keeps dripping from the ceiling of garage B2 near the lift."),
+    ],
+    "cleaning": [
+        ("垃圾桶满了没人清", "东门垃圾房周末没人清运，味道很大。"),
+        ("楼道堆放杂物", "楼道里堆了纸箱和旧家具，挡住了通道。"),
+    ],
+    "landscaping": [
+        ("草坪被踩成黄土", "中心花园草坪大片裸露，下雨全是泥。"),
+        ("树枝挡住窗户", "楼前的香樟树枝长到窗边，请修剪。"),
+    ],
+    "security": [
+        ("外来人员随意进出", "南门门岗经常没人，外卖和陌生人随便进。"),
+        ("Gate left open at night", "The north gate was open and unattended after midnight again."),
+    ],
+    "fire_safety": [
+        ("消防通道被占", "5号楼旁消防通道长期停着私家车。"),
+        ("灭火器过期", "楼道灭火器压力表指针在红区，检查记录还是去年的。"),
+    ],
+    "parking": [
+        ("电动车在楼道充电", "有人把电动车推进楼道拉线充电，太危险。"),
+        ("车位被外来车辆占用", "业主车位经常被外来车辆占用，门岗不管。"),
+    ],
+    "noise": [
+        ("夜间装修噪声", "楼上晚上十点后还在电钻施工。"),
+        ("广场舞音响太吵", "中心广场每晚音响声音很大，影响休息。"),
+    ],
+    "illegal_construction": [
+        ("顶楼违章搭建", "顶楼住户在露台搭建阳光房，物业没有制止。"),
+        ("装修拆改承重墙", "楼下装修好像在拆承重墙，请物业核查。"),
+    ],
+    "animals": [
+        ("狗不牵绳", "小区里经常有大型犬不牵绳，孩子被吓到。"),
+        ("流浪猫太多", "地下车库流浪猫很多，到处是粪便。"),
+    ],
+    "fees": [
+        ("物业费账单有误", "本月账单多收了公摊电费，请核对。"),
+        ("停车费涨价没公示", "停车费突然上涨，没有看到任何公示。"),
+    ],
+    "disclosure": [
+        ("公共收益没有公示", "电梯广告和停车收益已经两个季度没有公示了。"),
+        ("维修资金使用不透明", "外墙维修动用了维修资金，没有公布明细。"),
+    ],
+    "committee_work": [
+        ("业委会会议纪要没公开", "上次业委会会议的纪要一直没有张贴。"),
+        ("业委会接待时间太少", "每周只有一个下午接待业主，希望增加。"),
+    ],
+    "suggestion": [
+        ("建议增设快递柜", "东门快递堆在地上，建议增设快递柜。"),
+        ("Please add bike racks", "A few bike racks near building 2 would stop bikes blocking the path."),
+    ],
+}
+
+RECORDED_NAMES = ["王先生", "李阿姨", "赵女士", "陈老师", "周先生", "孙女士"]
+RECORDED_CHANNELS = [Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.VISIT, Channel.WECHAT, Channel.API]
+
+# How each complaint's story ends; weights for complaints old enough to have finished.
+FATES = [("closed", 70), ("auto_closed", 8), ("disputed", 6), ("rejected", 6), ("withdrawn", 5), ("referred", 5)]
+
+
+@dataclass
+class _Story:
+    complaint: Complaint
+    owner: User | None
+
+
+@contextmanager
+def _clock(moment: datetime) -> Iterator[None]:
+    """The services read the time through django.utils.timezone.now."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def _hours(rng: random.Random, low: float, high: float) -> timedelta:
+    return timedelta(hours=rng.uniform(low, high))
+
+
+def seed(
+    *, compound: Compound, committee: User, staff: User, owners: Sequence[User], now: datetime | None = None
+) -> int:
+    """Add the demo complaints to a compound that has none; return how many.
+    A compound with complaints is left alone, so running it again adds nothing."""
+    if Complaint.objects.filter(compound=compound).exists():
+        return 0
+    now = now or timezone.now()
+    rng = random.Random(2026)  # noqa: S311 (the same demo every time, nothing secret)
+    categories = list(Category.objects.filter(active=True).order_by("order", "code"))
+    buildings = list(Building.objects.filter(compound=compound).order_by("sort_key", "number"))
+    units = {owner.pk: owner.owner_profile.units.select_related("building").first() for owner in owners}
+    ages = [timedelta(days=rng.uniform(1.5, DAYS)) for _ in range(COUNT - len(_RECENT))]
+    stories: list[tuple[datetime, int, list[str] | None, Category]] = [
+        (now - age, index, None, categories[index % len(categories)]) for index, age in enumerate(ages)
+    ]
+    by_code = {category.code: category for category in categories}
+    stories += [
+        (now - timedelta(hours=hours_ago), index, steps, by_code[code])
+        for index, (hours_ago, steps, code) in enumerate(_RECENT)
+    ]
+    # Filed oldest first, so the reference numbers follow the submission dates.
+    stories.sort(key=lambda story: story[0])
+    with transaction.atomic(), mock.patch.object(services, "notify"):
+        for filed, index, steps, category in stories:
+            story = _file(rng, compound, committee, owners, units, buildings, category, filed, index)
+            if steps is None:
+                _live(rng, story, committee, staff, now, _fate(rng))
+            else:
+                _recent(story, committee, staff, filed, steps)
+    return COUNT
+
+
+# Complaints of the last days, in the states a committee meets on a Monday
+# morning: (hours ago, steps taken, category). Some are overdue, some due soon.
+_RECENT: list[tuple[float, list[str], str]] = [
+    (5, [], "facility_repair"),  # accept due in 19 hours
+    (20, [], "noise"),  # accept due in 4 hours
+    (60, [], "cleaning"),  # accept overdue
+    (30, ["accept"], "parking"),  # reply due soon
+    (80, ["accept"], "fees"),  # reply overdue
+    (40, ["accept", "assign"], "security"),
+    (100, ["accept", "assign"], "facility_repair"),  # reply overdue
+    (70, ["accept", "assign", "plan"], "landscaping"),
+    (200, ["accept", "assign", "plan", "progress"], "facility_repair"),  # resolve overdue (7 days)
+    (170, ["accept", "assign", "plan"], "fire_safety"),  # resolve overdue (3 days)
+    (120, ["accept", "assign", "plan", "reply"], "cleaning"),
+    (50, ["accept", "assign", "plan", "reply"], "service_attitude"),
+]
+
+
+def _file(
+    rng: random.Random,
+    compound: Compound,
+    committee: User,
+    owners: Sequence[User],
+    units: dict[int, Any],
+    buildings: list[Building],
+    category: Category,
+    moment: datetime,
+    index: int,
+) -> _Story:
+    title, description = rng.choice(TEXTS.get(category.code) or [(category.name, category.name)])
+    owner = owners[index % len(owners)]
+    with _clock(moment):
+        if index % 3 == 0:
+            # A third come by the web form; the rest the committee records.
+            complaint = services.complaint_submit(
+                by=owner,
+                compound=compound,
+                category=category,
+                title=title,
+                description=description,
+                unit=units[owner.pk],
+            )
+            return _Story(complaint, owner)
+        # Every third is a web complaint; the others cycle through every other channel.
+        channel = RECORDED_CHANNELS[(index - index // 3) % len(RECORDED_CHANNELS)]
+        registered = index % 2 == 0
+        complaint = services.complaint_submit(
+            by=committee,
+            compound=compound,
+            category=category,
+            title=title,
+            description=description,
+            building=rng.choice(buildings),
+            location_text=rng.choice(["", "一单元", "二单元", "地下车库", "楼顶"]),
+            channel=channel,
+            complainant=owner if registered else None,
+            complainant_name="" if registered else rng.choice(RECORDED_NAMES),
+            complainant_phone="" if registered else f"139{rng.randrange(10**8):08d}",
+        )
+    return _Story(complaint, owner if registered else None)
+
+
+def _fate(rng: random.Random) -> str:
+    names, weights = zip(*FATES, strict=True)
+    return rng.choices(names, weights=weights)[0]
+
+
+def _step(story: _Story, action: str, moment: datetime, committee: User, staff: User, rng: random.Random) -> None:
+    complaint = Complaint.objects.select_related("compound", "category", "complainant").get(pk=story.complaint.pk)
+    with _clock(moment):
+        _run(action, complaint, story.owner or committee, committee, staff, rng)
+
+
+def _run(action: str, complaint: Complaint, owner: User, committee: User, staff: User, rng: random.Random) -> None:
+    """One step through its service, as the person who takes it."""
+    seen = complaint.version
+    handler = staff if complaint.assignee_id == complaint.compound.property_company_id else committee
+    if action == "accept":
+        urgent = complaint.category.code in ("fire_safety", "security")
+        services.complaint_accept(
+            complaint=complaint,
+            by=committee,
+            seen_version=seen,
+            category=complaint.category,
+            service_area=None,
+            priority=Priority.URGENT if urgent else Priority.NORMAL,
+            is_complex=complaint.category.code == "illegal_construction",
+        )
+    elif action == "assign":
+        party = complaint.category.default_responsible
+        compound = complaint.compound
+        assignee = compound.committee if party == ResponsibleParty.COMMITTEE else compound.property_company
+        services.complaint_assign(
+            complaint=complaint,
+            by=committee,
+            seen_version=seen,
+            responsible_party=party,
+            reason="按服务合同约定由其负责",
+            assignee=assignee,
+        )
+    elif action == "plan":
+        plan = rng.choice(["已安排师傅明天上门查看", "今天联系外包单位到场处理", "先设置警示，再安排维修"])
+        services.complaint_plan(complaint=complaint, by=handler, seen_version=seen, plan=plan)
+    elif action == "progress":
+        note = "配件已订购，预计三天内到货"
+        services.complaint_progress(
+            complaint=complaint, by=handler, seen_version=seen, note=note, visible_to_owner=True
+        )
+    elif action == "reply":
+        result = rng.choice(["已处理完毕，请业主查看", "已修复并复查，运行正常", "已清理并加强日常巡查"])
+        services.complaint_reply(complaint=complaint, by=handler, seen_version=seen, result=result)
+    elif action == "confirm":
+        rating = rng.choice([5, 5, 4, 4, 3, 2])
+        services.complaint_confirm(complaint=complaint, by=owner, seen_version=seen, rating=rating)
+    elif action == "dispute":
+        services.complaint_dispute(complaint=complaint, by=owner, seen_version=seen, reason="问题还在，请再看看")
+    elif action == "auto_close":
+        services.complaint_transition(
+            complaint=complaint,
+            action=Action.AUTO_CLOSE,
+            by=None,
+            seen_version=seen,
+            fields={"closed_at": timezone.now()},
+        )
+    elif action == "reject":
+        reason = "属于业主之间的民事纠纷，建议协商或调解"
+        services.complaint_reject(complaint=complaint, by=committee, seen_version=seen, reason=reason)
+    elif action == "withdraw":
+        services.complaint_withdraw(complaint=complaint, by=owner, seen_version=seen, reason="已经自行解决")
+    elif action == "refer":
+        services.complaint_refer(
+            complaint=complaint, by=committee, seen_version=seen, referred_to="街道城管中队", note="属于城管执法范围"
+        )
+    else:
+        raise ValueError(action)
+
+
+def _live(rng: random.Random, story: _Story, committee: User, staff: User, now: datetime, fate: str) -> None:
+    """Take the complaint as far along its fate as the time since filing allows."""
+    if fate in ("withdrawn", "disputed", "closed") and story.owner is None:
+        # Only an owner with an account confirms, disputes or withdraws.
+        fate = "auto_closed" if fate != "withdrawn" else "rejected"
+    late = rng.random() < 0.2  # one in five handled slowly: the overdue rates have something to show
+    moment = story.complaint.submitted_at
+    plan: list[tuple[str, timedelta]] = [("accept", _hours(rng, 30, 60) if late else _hours(rng, 1, 20))]
+    if fate == "rejected":
+        plan = [("reject", _hours(rng, 2, 20))]
+    elif fate == "withdrawn":
+        plan += [("withdraw", _hours(rng, 2, 30))]
+    elif fate == "referred":
+        plan += [("refer", _hours(rng, 2, 24))]
+    else:
+        plan += [
+            ("assign", _hours(rng, 0.2, 3)),
+            ("plan", _hours(rng, 30, 60) if late else _hours(rng, 1, 20)),
+            ("progress", _hours(rng, 12, 48)),
+            ("reply", _hours(rng, 24 * 8, 24 * 14) if late else _hours(rng, 6, 24 * 5)),
+        ]
+        if fate == "disputed":
+            plan += [("dispute", _hours(rng, 12, 72)), ("reply", _hours(rng, 24, 72))]
+        if fate == "auto_closed":
+            plan += [("auto_close", timedelta(days=7, hours=1))]
+        else:
+            plan += [("confirm", _hours(rng, 2, 24 * 5))]
+    for action, delay in plan:
+        moment = moment + delay
+        if moment > now - timedelta(hours=1):
+            return
+        _step(story, action, moment, committee, staff, rng)
+
+
+def _recent(story: _Story, committee: User, staff: User, filed: datetime, steps: list[str]) -> None:
+    rng = random.Random(story.complaint.pk)  # noqa: S311
+    moment = filed
+    for action in steps:
+        moment = moment + timedelta(hours=1 if action == "assign" else 3)
+        _step(story, action, moment, committee, staff, rng)
