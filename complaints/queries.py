@@ -50,6 +50,11 @@ def _local_midnight(day: date) -> datetime:
 # --- the dashboard ------------------------------------------------------------------
 
 
+def new_since(now: datetime) -> date:
+    """The first day that counts as new: today and the NEW_DAYS - 1 days before."""
+    return timezone.localdate(now) - timedelta(days=NEW_DAYS - 1)
+
+
 @dataclass(frozen=True)
 class DashboardCounts:
     by_status: list[tuple[str, str, int]]
@@ -68,7 +73,7 @@ def dashboard_counts(compound_ids: frozenset[int] | list[int], now: datetime) ->
         .values_list("status", "total")
     )
     workload = Complaint.objects.filter(compound_id__in=list(compound_ids), status__in=OPEN_STATUSES).aggregate(
-        new=Count("id", filter=Q(submitted_at__gte=now - timedelta(days=NEW_DAYS))),
+        new=Count("id", filter=Q(submitted_at__gte=_local_midnight(new_since(now)))),
         overdue=Count("id", filter=Q(next_due_at__lt=now)),
         due_soon=Count("id", filter=Q(next_due_at__gte=now, next_due_at__lt=now + timedelta(hours=DUE_SOON_HOURS))),
     )

@@ -20,7 +20,7 @@ from committee_site.access import AuthedRequest
 from committee_site.pagination import BadCursor, Page, keyset_page
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
 from complaints.models import Complaint
-from complaints.queries import dashboard_counts, dashboard_list, overseen_compound_ids
+from complaints.queries import dashboard_counts, dashboard_list, new_since, overseen_compound_ids
 
 PER_PAGE = 25
 
@@ -77,6 +77,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
         "complaints/dashboard.html",
         {
             "counts": dashboard_counts(counted, now),
+            "new_since": new_since(now),
             "form": form,
             "page": page,
             "pager_query": _query_without_cursor(request),

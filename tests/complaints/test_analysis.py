@@ -4,8 +4,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from committee_site.models import Membership
 from complaints import services
 from complaints.models import Category
+from tests import factories
 from tests.complaints.conftest import file_complaint
 from tests.conftest import client_for
 
@@ -143,3 +145,19 @@ def test_only_committee_and_officers_open_the_analysis(owner, property_staff, of
     assert client_for(officer).get(ANALYSIS).status_code == 200
     file_complaint(owner)
     assert client_for(other_committee_member).get(ANALYSIS).context["result"].total == 0
+
+
+def test_a_member_of_two_committees_chooses_the_compound(owner, committee_member, other_compound):
+    Membership.objects.create(user=committee_member, organisation=other_compound.committee, role="committee_member")
+    file_complaint(owner, title="本小区")
+    file_complaint(factories.owner_in(other_compound, username="there"), title="另一个小区")
+    client = client_for(committee_member)
+    assert client.get(ANALYSIS, {"compound": other_compound.pk}).context["result"].total == 1
+    assert client.get(ANALYSIS, {"compound": other_compound.pk}).context["compound"] == other_compound
+    # The dashboard lists both, names the compound on each row and filters by it.
+    dashboard = client.get(reverse("complaints:dashboard"))
+    assert {c.title for c in dashboard.context["page"].items} == {"本小区", "另一个小区"}
+    assert 'name="compound"' in dashboard.content.decode()
+    only = client.get(reverse("complaints:dashboard"), {"compound": other_compound.pk})
+    assert [c.title for c in only.context["page"].items] == ["另一个小区"]
+    assert {count for _v, _l, count in only.context["counts"].by_status} == {0, 1}

@@ -55,6 +55,12 @@ def test_dashboard_counts_statuses_new_overdue_and_due_soon(owner, committee_mem
     page = response.content.decode()
     assert 'data-testid="count-overdue"' in page
     assert old.reference in page
+    # Each count links to the list it counts.
+    assert 'href="?status=open&amp;submitted_from=2026-03-20"' in page
+    with time_machine.travel("2026-03-26 08:00 +0800", tick=False):
+        assert _titles(_get(committee_member, status="open", submitted_from="2026-03-20")) == ["新的投诉"]
+        assert _titles(_get(committee_member, due="overdue")) == ["上个月的投诉"]
+        assert _titles(_get(committee_member, due="soon")) == ["新的投诉"]
 
 
 # --- search and filters -------------------------------------------------------------------
