@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -48,7 +47,7 @@ from committee_site.models import (
     ServiceStandard,
     Unit,
 )
-from committee_site.pagination import BadCursor, keyset_page
+from committee_site.pagination import page_or_first
 from committee_site.throttle import client_address, login_blocked
 
 PER_PAGE = 25
@@ -61,14 +60,6 @@ def _safe_next(request: HttpRequest, candidate: str | None, fallback: str) -> st
     ):
         return candidate
     return fallback
-
-
-def _page_or_first(request: HttpRequest, queryset: Any, ordering: tuple[str, ...]) -> Any:
-    try:
-        return keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
-    except BadCursor:
-        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
-        return keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
 
 
 # --- accounts -----------------------------------------------------------------
@@ -247,7 +238,7 @@ def owner_application_list_view(request: AuthedRequest) -> HttpResponse:
         .filter(status=status)
         .select_related("unit__building__compound", "decided_by")
     )
-    page = _page_or_first(request, queryset, ("-created_at", "-id"))
+    page = page_or_first(request, queryset, ordering=("-created_at", "-id"), per_page=PER_PAGE)
     return render(
         request,
         "committee_site/owner_application_list.html",
@@ -321,7 +312,7 @@ def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpRespon
 @require_GET
 def notification_list_view(request: AuthedRequest) -> HttpResponse:
     queryset = Notification.objects.for_user(request.user)
-    page = _page_or_first(request, queryset, ("-created_at", "-id"))
+    page = page_or_first(request, queryset, ordering=("-created_at", "-id"), per_page=PER_PAGE)
     return render(request, "committee_site/notification_list.html", {"page": page})
 
 
