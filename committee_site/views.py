@@ -33,12 +33,10 @@ from committee_site.access import (
     get_notification_for,
     get_owner_application_for,
     require_committee,
-    user_access,
 )
 from committee_site.forms import DecisionForm, LanguageForm, OwnerApplicationForm, RejectApplicationForm
 from committee_site.models import (
     Building,
-    Compound,
     Notification,
     OwnerApplication,
     OwnerProfile,
@@ -173,30 +171,6 @@ def account_view(request: AuthedRequest) -> HttpResponse:
 
 
 # --- home and compounds -------------------------------------------------------
-
-
-@require_GET
-def home_view(request: AuthedRequest) -> HttpResponse:
-    access = user_access(request.user)
-    compounds = list(
-        Compound.objects.visible_to(request.user).select_related("committee", "property_company", "community_office")
-    )
-    for compound in compounds:
-        compound.my_roles = sorted(access.roles_in(compound.pk))  # type: ignore[attr-defined]
-    pending = []
-    if access.committee_compound_ids:
-        pending = list(
-            OwnerApplication.objects.visible_to(request.user)
-            .pending()
-            .select_related("unit__building__compound")
-            .order_by("created_at", "id")[:5]
-        )
-    recent = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:5])
-    return render(
-        request,
-        "committee_site/home.html",
-        {"compounds": compounds, "pending_applications": pending, "recent_notifications": recent},
-    )
 
 
 @require_GET
