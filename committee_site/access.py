@@ -140,6 +140,30 @@ def forget_access(user: User) -> None:
         del user._committee_access
 
 
+def committee_members(compound: Compound) -> list[User]:
+    """The active members of the compound's committee (who is told of new cases)."""
+    if compound.committee_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation_id=compound.committee_id,
+            memberships__active=True,
+            memberships__role__in=COMMITTEE_ROLES,
+        ).distinct()
+    )
+
+
+def organisation_members(organisation_id: int | None) -> list[User]:
+    if organisation_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__organisation_id=organisation_id, memberships__active=True
+        ).distinct()
+    )
+
+
 def require_committee(user: User) -> frozenset[int]:
     """The compounds whose committee the user sits on; 403 for everyone else."""
     compound_ids = user_access(user).committee_compound_ids

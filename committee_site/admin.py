@@ -148,6 +148,9 @@ class TimeLimitsAdmin(admin.ModelAdmin[TimeLimits]):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """For records that change only through the site's services, where each
+    change is checked, recorded and told to the people concerned."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

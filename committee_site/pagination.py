@@ -9,8 +9,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 T = TypeVar("T", bound=Model)
 
@@ -94,6 +97,16 @@ def keyset_page(queryset: QuerySet[T], *, ordering: tuple[str, ...], cursor: str
             queryset.filter(_after(ordering, values, forward=False)).order_by(*map(_flip, ordering))[: per_page + 1]
         )
     return _page(rows, ordering, per_page, has_before=True, forward=forward)
+
+
+def page_or_first(request: HttpRequest, queryset: QuerySet[T], *, ordering: tuple[str, ...], per_page: int) -> Page[T]:
+    """The page the request's cursor points at; the first page, with a
+    message, when the cursor is not valid (any more)."""
+    try:
+        return keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=per_page)
+    except BadCursor:
+        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
+        return keyset_page(queryset, ordering=ordering, cursor=None, per_page=per_page)
 
 
 def _key(row: Model, ordering: tuple[str, ...]) -> list[Any]:

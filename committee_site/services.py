@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from committee_site.access import committee_members
 from committee_site.models import (
     AuditEvent,
     Compound,
@@ -24,7 +25,6 @@ from committee_site.models import (
     OutgoingEmail,
     OwnerApplication,
     OwnerProfile,
-    Role,
     Unit,
     User,
 )
@@ -167,19 +167,6 @@ def username_taken(username: str) -> bool:
     )
 
 
-def _committee_members(compound: Compound) -> list[User]:
-    if compound.committee_id is None:
-        return []
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation_id=compound.committee_id,
-            memberships__active=True,
-            memberships__role__in=[Role.COMMITTEE_CHAIR, Role.COMMITTEE_MEMBER],
-        ).distinct()
-    )
-
-
 @transaction.atomic
 def owner_application_submit(
     *,
@@ -207,7 +194,7 @@ def owner_application_submit(
     compound = unit.building.compound
     audit_record(actor=None, action="owner_application.submit", obj=application, compound=compound)
     url = reverse("owner_application_detail", args=[application.pk])
-    for member in _committee_members(compound):
+    for member in committee_members(compound):
         notify(
             recipient=member,
             kind="owner_application_submitted",

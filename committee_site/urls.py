@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from committee_site import views
+from committee_site import dashboard, views
 from committee_site.forms import LocalisedPasswordResetForm
 
 urlpatterns = [
-    path("", views.home_view, name="home"),
+    path("", dashboard.home_view, name="home"),
     path("healthz/", views.healthz_view, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", views.favicon_view),

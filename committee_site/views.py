@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -34,12 +33,10 @@ from committee_site.access import (
     get_notification_for,
     get_owner_application_for,
     require_committee,
-    user_access,
 )
 from committee_site.forms import DecisionForm, LanguageForm, OwnerApplicationForm, RejectApplicationForm
 from committee_site.models import (
     Building,
-    Compound,
     Notification,
     OwnerApplication,
     OwnerProfile,
@@ -48,7 +45,7 @@ from committee_site.models import (
     ServiceStandard,
     Unit,
 )
-from committee_site.pagination import BadCursor, keyset_page
+from committee_site.pagination import page_or_first
 from committee_site.throttle import client_address, login_blocked
 
 PER_PAGE = 25
@@ -61,14 +58,6 @@ def _safe_next(request: HttpRequest, candidate: str | None, fallback: str) -> st
     ):
         return candidate
     return fallback
-
-
-def _page_or_first(request: HttpRequest, queryset: Any, ordering: tuple[str, ...]) -> Any:
-    try:
-        return keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
-    except BadCursor:
-        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
-        return keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
 
 
 # --- accounts -----------------------------------------------------------------
@@ -185,30 +174,6 @@ def account_view(request: AuthedRequest) -> HttpResponse:
 
 
 @require_GET
-def home_view(request: AuthedRequest) -> HttpResponse:
-    access = user_access(request.user)
-    compounds = list(
-        Compound.objects.visible_to(request.user).select_related("committee", "property_company", "community_office")
-    )
-    for compound in compounds:
-        compound.my_roles = sorted(access.roles_in(compound.pk))  # type: ignore[attr-defined]
-    pending = []
-    if access.committee_compound_ids:
-        pending = list(
-            OwnerApplication.objects.visible_to(request.user)
-            .pending()
-            .select_related("unit__building__compound")
-            .order_by("created_at", "id")[:5]
-        )
-    recent = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:5])
-    return render(
-        request,
-        "committee_site/home.html",
-        {"compounds": compounds, "pending_applications": pending, "recent_notifications": recent},
-    )
-
-
-@require_GET
 def compound_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     compound = get_compound_for(request.user, pk)
     buildings = list(Building.objects.filter(compound=compound).order_by("sort_key", "number"))
@@ -247,7 +212,7 @@ def owner_application_list_view(request: AuthedRequest) -> HttpResponse:
         .filter(status=status)
         .select_related("unit__building__compound", "decided_by")
     )
-    page = _page_or_first(request, queryset, ("-created_at", "-id"))
+    page = page_or_first(request, queryset, ordering=("-created_at", "-id"), per_page=PER_PAGE)
     return render(
         request,
         "committee_site/owner_application_list.html",
@@ -321,7 +286,7 @@ def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpRespon
 @require_GET
 def notification_list_view(request: AuthedRequest) -> HttpResponse:
     queryset = Notification.objects.for_user(request.user)
-    page = _page_or_first(request, queryset, ("-created_at", "-id"))
+    page = page_or_first(request, queryset, ordering=("-created_at", "-id"), per_page=PER_PAGE)
     return render(request, "committee_site/notification_list.html", {"page": page})
 
 

@@ -1,8 +1,6 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from committee_site.admin import ReadOnlyAdmin
 from complaints.models import Category, Complaint, ComplaintEvent, Publication
 
 
@@ -11,20 +9,6 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ("name", "name_en", "code", "service_area", "default_responsible", "resolve_days", "order", "active")
     list_editable = ("order", "active")
     search_fields = ("name", "name_en", "code")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Complaints change only through the workflow on the site, where every
-    change is checked, recorded as an event and told to the people concerned."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Complaint)

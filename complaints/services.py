@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from committee_site.models import Building, Compound, Organisation, Role, TimeLimits, Unit, User
+from committee_site.access import committee_members, organisation_members
+from committee_site.models import Building, Compound, Organisation, TimeLimits, Unit, User
 from committee_site.notifications import notify
 from committee_site.services import ChangedMeanwhile, ServiceError, audit_record
 from committee_site.uploads import photos_discard, photos_store
@@ -85,29 +86,6 @@ def next_due(complaint: Complaint) -> datetime | None:
     if complaint.status == Status.RESOLVED:
         return complaint.dispute_until
     return None
-
-
-def _committee_members(compound: Compound) -> list[User]:
-    if compound.committee_id is None:
-        return []
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation_id=compound.committee_id,
-            memberships__active=True,
-            memberships__role__in=[Role.COMMITTEE_CHAIR, Role.COMMITTEE_MEMBER],
-        ).distinct()
-    )
-
-
-def _organisation_members(organisation_id: int | None) -> list[User]:
-    if organisation_id is None:
-        return []
-    return list(
-        User.objects.filter(
-            is_active=True, memberships__organisation_id=organisation_id, memberships__active=True
-        ).distinct()
-    )
 
 
 def _tell(users: Sequence[User], *, kind: str, complaint: Complaint, actor: User | None, note: str = "") -> None:
@@ -225,9 +203,9 @@ def complaint_transition(
     if action in OWNER_TOLD and visible_to_owner and complaint.complainant_id:
         recipients.append(complaint.complainant)  # type: ignore[arg-type]
     if action in COMMITTEE_TOLD:
-        recipients += _committee_members(complaint.compound)
+        recipients += committee_members(complaint.compound)
     if action in ASSIGNEE_TOLD:
-        recipients += _organisation_members(complaint.assignee_id)
+        recipients += organisation_members(complaint.assignee_id)
     _tell(recipients, kind="complaint_event", complaint=complaint, actor=by, note=note if visible_to_owner else "")
     return complaint
 
@@ -330,7 +308,7 @@ def _complaint_create(
     url = reverse("complaints:detail", args=[complaint.pk])
     if complaint.complainant is not None:
         notify(recipient=complaint.complainant, kind="complaint_received", context={"complaint": complaint}, url=url)
-    for member in _committee_members(compound):
+    for member in committee_members(compound):
         if member.pk != by.pk:
             notify(recipient=member, kind="complaint_submitted", context={"complaint": complaint}, url=url)
     return complaint

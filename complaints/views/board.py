@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from committee_site.access import AuthedRequest, user_access
-from committee_site.pagination import BadCursor, keyset_page
+from committee_site.pagination import page_or_first
 from complaints.models import Publication
 
 PER_PAGE = 20
@@ -24,9 +22,5 @@ def board_view(request: AuthedRequest) -> HttpResponse:
         "complaint__category", "complaint__compound", "building"
     )
     ordering = ("-published_at", "-id")
-    try:
-        page = keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
-    except BadCursor:
-        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
-        page = keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
+    page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
     return render(request, "complaints/board.html", {"page": page})

@@ -163,7 +163,11 @@ def _form_for(action: str, complaint: Complaint, data: Any = None, files: Any = 
     kwargs: dict[str, Any] = {"data": data, "files": files, "prefix": action}
     if form_class is AssignForm:
         kwargs["compound"] = complaint.compound
-        kwargs["initial"] = {"version": complaint.version, "responsible_party": complaint.category.default_responsible}
+        kwargs["initial"] = {
+            "version": complaint.version,
+            "responsible_party": complaint.category.default_responsible,
+            "assignee": complaint.assignee_id or complaint.compound.property_company_id,
+        }
     elif form_class is AcceptForm:
         kwargs["initial"] = {
             "version": complaint.version,
@@ -203,7 +207,7 @@ def _page(
             "form": (bound or {}).get(action) or _form_for(action, complaint),
             "secondary": action in SECONDARY_STEPS,
         }
-        for action in steps
+        for action in sorted(steps, key=lambda action: action in SECONDARY_STEPS)
     ]
     publication = Publication.objects.filter(complaint=complaint).select_related("building").first()
     can_publish = may(request.user, complaint, Action.PUBLISH) and complaint.status in ("resolved", "closed")

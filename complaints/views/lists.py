@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from committee_site.access import AuthedRequest, user_access
-from committee_site.pagination import BadCursor, keyset_page
+from committee_site.pagination import page_or_first
 from complaints.models import Complaint
 
 PER_PAGE = 25
@@ -18,10 +16,6 @@ def my_complaints_view(request: AuthedRequest) -> HttpResponse:
     """The owner's own complaints, newest first."""
     queryset = Complaint.objects.filter(complainant=request.user).select_related("category", "compound")
     ordering = ("-submitted_at", "-id")
-    try:
-        page = keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
-    except BadCursor:
-        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
-        page = keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
+    page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
     can_file = bool(user_access(request.user).owner_compound_ids)
     return render(request, "complaints/my_complaints.html", {"page": page, "can_file": can_file})

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
@@ -27,20 +28,52 @@ def _session_cookie(username: str, live_server_url: str) -> dict:
     }
 
 
+def _complaint_in_progress():
+    from committee_site.uploads import image_reencode
+    from complaints import services
+    from complaints.models import Category
+    from tests.complaints.conftest import drive
+    from tests.conftest import jpeg_bytes
+
+    owner = User.objects.get(username="owner")
+    unit = owner.owner_profile.units.get()
+    photo = image_reencode(SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg"))
+    complaint = services.complaint_submit(
+        by=owner, compound=unit.building.compound, category=Category.objects.get(code="facility_repair"),
+        title="电梯经常停在 12 楼不动", description="这周已经三次了，老人上下楼很不方便。", unit=unit, photos=[photo],
+    )  # fmt: skip
+    complaint = drive(
+        complaint,
+        "in_progress",
+        committee=User.objects.get(username="committee"),
+        staff=User.objects.get(username="staff"),
+    )
+    services.complaint_progress(
+        complaint=complaint, by=User.objects.get(username="staff"), seen_version=complaint.version,
+        note="已联系电梯维保公司，明天上午更换控制板。", visible_to_owner=False,
+    )  # fmt: skip
+    return complaint
+
+
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server, language):
     call_command("seed_demo", stdout=io.StringIO())
     User.objects.update(language=language)
     compound = Compound.objects.get()
-    application = OwnerApplication.objects.get()
+    application = OwnerApplication.objects.filter(status="pending").first()
+    # A complaint in the middle of its handling, with an intake photo and an internal note.
+    complaint = _complaint_in_progress()
+    detail = f"/complaints/{complaint.pk}/"
     tour = {
         None: ["/accounts/login/", "/accounts/apply/", "/accounts/apply/done/", "/accounts/password/reset/",
                "/accounts/password/reset/sent/"],
         "owner": ["/", "/accounts/", f"/compounds/{compound.pk}/", "/notifications/", "/accounts/password/change/",
-                  "/applications/", "/compounds/999999/"],
-        "committee": ["/", "/applications/", f"/applications/{application.pk}/", "/applications/?status=approved"],
-        "staff": ["/"],
-        "officer": ["/"],
+                  "/applications/", "/compounds/999999/", "/complaints/", "/complaints/new/", "/complaints/board/",
+                  detail],
+        "committee": ["/", "/applications/", f"/applications/{application.pk}/", "/applications/?status=approved",
+                      "/complaints/record/", "/complaints/board/", detail],
+        "staff": ["/", detail],
+        "officer": ["/", detail],
         "admin": ["/", "/admin/", "/admin/committee_site/timelimits/"],
     }  # fmt: skip
     expected_status = {"/applications/": {"owner": 403}, "/compounds/999999/": {"owner": 404}}
