@@ -278,3 +278,12 @@ def test_dashboard_list_and_detail_cost_a_fixed_number_of_queries(
 
 
 DETAIL_QUERIES = 14
+
+
+def test_the_home_page_and_the_menu_lead_the_committee_to_the_dashboard(committee_member, officer, owner):
+    page = client_for(committee_member).get(reverse("home")).content.decode()
+    assert f'href="{DASHBOARD}?status=submitted&amp;sort=deadline"' in page
+    assert 'data-testid="nav-dashboard"' in page
+    assert 'data-testid="nav-analysis"' in page
+    assert 'data-testid="nav-dashboard"' in client_for(officer).get(reverse("home")).content.decode()
+    assert 'data-testid="nav-dashboard"' not in client_for(owner).get(reverse("home")).content.decode()

@@ -71,3 +71,9 @@ def test_the_staff_queue_costs_a_fixed_number_of_queries(compound, property_staf
     with django_assert_num_queries(7):
         response = client.get(ASSIGNED)
     assert len(response.context["rows"]) == min(rows, 25)
+
+
+def test_the_home_page_leads_staff_to_the_whole_queue(property_staff):
+    page = client_for(property_staff).get(reverse("home")).content.decode()
+    assert f'href="{ASSIGNED}"' in page
+    assert 'data-testid="nav-assigned"' in page
