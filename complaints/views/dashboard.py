@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from committee_site.access import AuthedRequest
-from committee_site.pagination import BadCursor, Page, keyset_page
+from committee_site.pagination import page_or_first
+from complaints import search
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
-from complaints.models import Complaint
 from complaints.queries import dashboard_counts, dashboard_list, new_since, overseen_compound_ids
 
 PER_PAGE = 25
@@ -47,7 +47,13 @@ def _filters(
             _("The filter “%(label)s” was ignored: %(error)s")
             % {"label": label, "error": " ".join(str(error) for error in errors)},
         )
-    return form, {key: value for key, value in form.cleaned_data.items() if key not in form.errors}
+    data = {key: value for key, value in form.cleaned_data.items() if key not in form.errors}
+    if data.get("q") and not search.query_tokens(data["q"]):
+        # Single Chinese characters are in almost every complaint: searching for them finds nothing useful.
+        if tell:
+            messages.warning(request, _("Search for a word of at least two characters, such as 电梯 or leak."))
+        data.pop("q")
+    return form, data
 
 
 def _query_without_cursor(request: AuthedRequest) -> str:
@@ -65,12 +71,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
     form, data = _filters(request, compound_ids)
     now = timezone.now()
     queryset, ordering = dashboard_list(request.user, compound_ids, data, now)
-    page: Page[Complaint]
-    try:
-        page = keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
-    except BadCursor:
-        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
-        page = keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
+    page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
     counted = [data["compound"].pk] if data.get("compound") else compound_ids
     return render(
         request,

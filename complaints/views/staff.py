@@ -3,15 +3,13 @@ first, with the step forms of the complaint page one tap away."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from committee_site.access import AuthedRequest
-from committee_site.pagination import BadCursor, Page, keyset_page
-from complaints.models import Complaint, Status
+from committee_site.pagination import page_or_first
+from complaints.models import Status
 from complaints.queries import assigned_queue
 
 PER_PAGE = 25
@@ -26,11 +24,6 @@ STEPS_BY_STATUS = {
 @require_GET
 def assigned_view(request: AuthedRequest) -> HttpResponse:
     queryset, ordering = assigned_queue(request.user)
-    page: Page[Complaint]
-    try:
-        page = keyset_page(queryset, ordering=ordering, cursor=request.GET.get("cursor"), per_page=PER_PAGE)
-    except BadCursor:
-        messages.warning(request, _("That page link is not valid (any more); here is the first page."))
-        page = keyset_page(queryset, ordering=ordering, cursor=None, per_page=PER_PAGE)
+    page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
     rows = [(complaint, STEPS_BY_STATUS.get(Status(complaint.status), [])) for complaint in page.items]
     return render(request, "complaints/assigned.html", {"page": page, "rows": rows, "pager_query": ""})

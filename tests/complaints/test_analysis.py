@@ -9,6 +9,7 @@ from complaints import services
 from complaints.models import Category
 from tests import factories
 from tests.complaints.conftest import file_complaint
+from tests.complaints.rows import bulk_complaints
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,16 @@ def test_a_member_of_two_committees_chooses_the_compound(owner, committee_member
     only = client.get(reverse("complaints:dashboard"), {"compound": other_compound.pk})
     assert [c.title for c in only.context["page"].items] == ["另一个小区"]
     assert {count for _v, _l, count in only.context["counts"].by_status} == {0, 1}
+
+
+@pytest.mark.parametrize("rows", [5, 500])
+def test_the_analysis_costs_a_fixed_number_of_queries(compound, committee_member, django_assert_num_queries, rows):
+    building = factories.BuildingFactory(compound=compound, number="3")
+    bulk_complaints(compound, rows, status="closed", building=building)
+    client = client_for(committee_member)
+    # session, user, access (3), badges (2), the compound, three groupings with their names (6),
+    # two monthly series, the times to the result, the deadline rates, the hot spots with their names (2)
+    with django_assert_num_queries(20):
+        response = client.get(ANALYSIS)
+    assert response.context["result"].total == rows
+    assert response.context["result"].hot_spots[0].count == rows

@@ -76,6 +76,10 @@ def test_search_finds_a_two_character_chinese_word_and_an_english_word(owner, co
     # No false match: a word that is only a part of another, or not there at all.
     assert _titles(_get(committee_member, q="lea")) == []
     assert _titles(_get(committee_member, q="停车")) == []
+    # One Chinese character is too little to search for: said, and the whole list shown.
+    response = _get(committee_member, q="门")
+    assert "Search for a word of at least two characters" in response.content.decode()
+    assert len(_titles(response)) == 3
 
 
 def test_filters_by_status_category_channel_responsible_and_deadline(owner, committee_member, compound):
