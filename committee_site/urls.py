@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 
 from committee_site import views
 from committee_site.forms import LocalisedPasswordResetForm
@@ -46,6 +46,7 @@ urlpatterns = [
     path("notifications/", views.notification_list_view, name="notification_list"),
     path("notifications/<int:pk>/open/", views.notification_open_view, name="notification_open"),
     path("notifications/read-all/", views.notifications_mark_all_read_view, name="notifications_mark_all_read"),
+    path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
 ]
 

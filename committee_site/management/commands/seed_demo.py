@@ -26,6 +26,7 @@ from committee_site.models import (
     Unit,
     User,
 )
+from inspections import demo as inspections_demo
 
 DEMO_PASSWORD = "committee-demo"  # noqa: S105 (documented demo password)
 
@@ -203,4 +204,7 @@ class Command(BaseCommand):
                 note="房产证编号 沪(2019)浦字第 012345 号，可到物业核对。",
             )
             created += 1
+        created += inspections_demo.seed(
+            compound=compound, committee=users["committee"], staff=users["staff"], officer=users["officer"]
+        )
         return created
