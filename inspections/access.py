@@ -89,8 +89,10 @@ def get_party_for(user: User, pk: int) -> SigningParty:
 def get_template_for(user: User, pk: int, *, write: bool = False) -> ChecklistTemplate:
     template = ChecklistTemplate.objects.filter(pk=pk).select_related("compound").first()
     access = user_access(user)
-    if template is None or not access.committee_compound_ids:
+    if template is None:
         raise Http404
+    if not access.committee_compound_ids:
+        raise PermissionDenied
     if template.compound_id is not None and not access.is_committee(template.compound_id):
         raise Http404
     if write and template.compound_id is None:
@@ -101,8 +103,11 @@ def get_template_for(user: User, pk: int, *, write: bool = False) -> ChecklistTe
 
 def get_plan_for(user: User, pk: int) -> InspectionPlan:
     plan = InspectionPlan.objects.filter(pk=pk).select_related("compound").first()
-    if plan is None or not user_access(user).is_committee(plan.compound_id):
+    access = user_access(user)
+    if plan is None or plan.compound_id not in access.compound_ids:
         raise Http404
+    if not access.is_committee(plan.compound_id):
+        raise PermissionDenied
     return plan
 
 
