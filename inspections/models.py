@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from committee_site.access import user_access
@@ -510,10 +510,10 @@ class NoticeQuerySet(models.QuerySet["RectificationNotice"]):
 
 class RectificationNotice(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("rectification status", "Open")
         IN_PROGRESS = "in_progress", _("Being rectified")
         AWAITING_REVIEW = "awaiting_review", _("Awaiting re-inspection")
-        VERIFIED = "verified", _("Verified")
+        VERIFIED = "verified", pgettext_lazy("rectification status", "Verified")
         FAILED = "failed", _("Failed re-inspection")
 
     class Severity(models.TextChoices):

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from committee_site.access import AuthedRequest, require_committee, user_access
@@ -366,14 +367,12 @@ def item_record_view(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         error = _error_text(form)
     if _is_htmx(request):
-        context = {
-            "item": item,
-            "form": form if error else _item_form(item),
-            "can_conduct": True,
-            "saved": not error,
-            "error": error,
-        }
-        return render(request, "inspections/includes/item_row.html", context)
+        # Only the row's state and photos are swapped: what the inspector is typing stays.
+        if error:
+            item.refresh_from_db()
+        return render(
+            request, "inspections/includes/item_saved.html", {"item": item, "saved": not error, "error": error}
+        )
     if error:
         messages.error(request, _("Item not saved: %(error)s") % {"error": error})
     else:
@@ -542,7 +541,7 @@ def notice_list_view(request: AuthedRequest) -> HttpResponse:
         ("open", _("To act on")),
         ("overdue", _("Overdue")),
         ("awaiting_review", _("Awaiting re-inspection")),
-        ("verified", _("Verified")),
+        ("verified", pgettext("rectification status", "Verified")),
         ("all", _("All")),
     ]
     return render(
