@@ -610,8 +610,8 @@ class RectificationEvent(models.Model):
         ACKNOWLEDGE = "acknowledge", _("Acknowledged")
         PROGRESS = "progress", _("Work recorded")
         SUBMIT = "submit", _("Evidence submitted")
-        VERIFY = "verify", _("Verified on re-inspection")
-        FAIL = "fail", _("Failed re-inspection")
+        VERIFY = "verify", _("Re-inspected")
+        FAIL = "fail", _("Re-inspected")
 
     notice = models.ForeignKey(
         RectificationNotice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="events"

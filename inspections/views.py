@@ -370,9 +370,19 @@ def item_record_view(request: AuthedRequest, pk: int) -> HttpResponse:
         # Only the row's state and photos are swapped: what the inspector is typing stays.
         if error:
             item.refresh_from_db()
-        return render(
-            request, "inspections/includes/item_saved.html", {"item": item, "saved": not error, "error": error}
+        inspection = item.inspection
+        totals = inspection.items.filter(extra=False).aggregate(
+            deducted=Sum("deduction"), answered=Count("id", filter=Q(answered=True)), on_sheet=Count("id")
         )
+        context = {
+            "item": item,
+            "saved": not error,
+            "error": error,
+            "live_score": max(0, inspection.total_points - (totals["deducted"] or 0)),
+            "answered": totals["answered"],
+            "on_sheet": totals["on_sheet"],
+        }
+        return render(request, "inspections/includes/item_saved.html", context)
     if error:
         messages.error(request, _("Item not saved: %(error)s") % {"error": error})
     else:

@@ -77,7 +77,12 @@ def test_joint_inspection_from_sheet_to_verified_rectification(new_page, shots, 
         else:
             row.get_by_test_id("deduction").dispatch_event("change")
             chair.get_by_test_id("item-row").nth(index).get_by_test_id("item-saved").wait_for()
-    shots.take(chair.get_by_test_id("item-row").nth(fire_lane).page, "sheet-phone-zh")
+    # The score and the count follow the sheet as it is filled.
+    assert chair.get_by_test_id("answered").inner_text() == "33 / 33"
+    assert chair.get_by_test_id("score").inner_text().startswith("96")
+    chair.get_by_test_id("item-row").nth(fire_lane).scroll_into_view_if_needed()
+    chair.screenshot(path=str(shots.folder / "02a-sheet-fire-lane-phone-zh.png"))
+    shots.take(chair, "sheet-phone-zh")
 
     # A reload (a closed tab, a lost connection) loses nothing already entered.
     chair.reload()

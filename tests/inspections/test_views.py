@@ -225,6 +225,8 @@ def test_item_saves_itself_through_htmx_and_returns_the_row(random_check, commit
     assert f'id="item-photos-{item.pk}" hx-swap-oob="true"' in html
     assert 'data-testid="item-photo"' in html
     assert 'name="note"' not in html
+    assert '<span id="live-score" hx-swap-oob="true">98</span>' in html
+    assert '<span id="live-answered" hx-swap-oob="true">1 / 33</span>' in html
     item.refresh_from_db()
     assert (item.deduction, item.answered, len(item.photos)) == (2, True, 1)
     page = client_for(committee_member).get(reverse("inspections:inspection_detail", args=[random_check.pk]))
