@@ -150,6 +150,17 @@ def test_joint_inspection_from_sheet_to_verified_rectification(new_page, shots, 
     shots.take(desk, "overview-desktop-zh")
     desk.goto(f"/inspections/{inspection.pk}/")
     shots.take(desk, "inspection-desktop-zh")
+    officer.goto("/inspections/")
+    assert officer.get_by_test_id("quarter-row").count() == 1
+    shots.take(officer, "quarter-officer-desktop-zh")
+    staff_phone = new_page(viewport=PHONE, locale="en-GB")
+    _sign_in(staff_phone, "staffer")
+    staff_phone.goto("/inspections/notices/?show=all")
+    assert staff_phone.get_by_test_id("notice-status").inner_text() == "Verified"
+    shots.take(staff_phone, "notice-list-phone-en")
+    staff_phone.goto(f"/inspections/{inspection.pk}/print/")
+    shots.take(staff_phone, "print-phone-en")
+    assert staff_phone.js_errors == []
     assert chair.js_errors == []
     assert staff.js_errors == []
     assert officer.js_errors == []

@@ -545,3 +545,36 @@ def test_detail_and_notice_pages_cost_the_same_with_few_and_many_rows(world, com
     client = client_for(committee_member)
     assert _count(client, reverse("inspections:inspection_detail", args=[joint.pk])) == few_detail
     assert _count(client, reverse("inspections:notice_detail", args=[notice.pk])) == few_notice
+
+
+def test_verifying_an_open_notice_through_the_page_explains_why_not(notice, committee_member):
+    response = client_for(committee_member).post(
+        reverse("inspections:notice_verify", args=[notice.pk]), {"version": notice.version, "note": ""}, follow=True
+    )
+    assert response.status_code == 200
+    assert "该通知单不能从“待整改”变为“复查通过”，可能已被他人处理。" in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.status == "open"
+
+
+def test_notifications_are_in_each_recipients_language(random_check, committee_member, mailoutbox):
+    english_staff = factories.member_of(
+        random_check.compound.property_company, role="property_staff", username="english", language="en"
+    )
+    chinese_staff = factories.member_of(
+        random_check.compound.property_company, role="property_staff", username="chinese"
+    )
+    notice = services.rectification_issue(
+        compound=random_check.compound,
+        by=committee_member,
+        title="清理消防通道",
+        description="通道堵塞",
+        severity="critical",
+    )
+    english = english_staff.notifications.get()
+    chinese = chinese_staff.notifications.get()
+    assert english.title == f"Rectification notice {notice.reference}: 清理消防通道"
+    assert "issues a rectification notice (Critical hazard)" in english.body
+    assert chinese.title == f"整改通知单 {notice.reference}：清理消防通道"
+    assert "下发整改通知单（重大隐患）" in chinese.body
+    assert english.url == reverse("inspections:notice_detail", args=[notice.pk])
