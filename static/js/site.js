@@ -31,3 +31,21 @@ document.addEventListener("htmx:afterRequest", (event) => {
     });
   }
 });
+
+// A row that could not reach the server says so, instead of looking saved.
+for (const name of ["htmx:sendError", "htmx:responseError"]) {
+  document.addEventListener(name, (event) => {
+    const form = event.detail.elt;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-autosave")) {
+      const state = document.querySelector(form.getAttribute("hx-target"));
+      if (state) {
+        const alert = document.createElement("div");
+        alert.className = "alert alert-danger py-1 px-2 my-1 small text-start";
+        alert.setAttribute("role", "alert");
+        alert.dataset.testid = "item-unsaved";
+        alert.textContent = form.dataset.unsaved;
+        state.replaceChildren(alert);
+      }
+    }
+  });
+}

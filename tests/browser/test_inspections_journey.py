@@ -92,6 +92,21 @@ def test_joint_inspection_from_sheet_to_verified_rectification(new_page, shots, 
     assert row.get_by_test_id("note").input_value() == "3号楼消防通道停放电动车"
     assert row.get_by_test_id("item-photo").count() == 1
 
+    # Offline, a change says it was not saved; back online, the next change saves it.
+    row = chair.get_by_test_id("item-row").nth(0)
+    chair.context.set_offline(True)
+    row.get_by_test_id("note").fill("工牌齐全")
+    row.get_by_test_id("note").dispatch_event("change")
+    row.get_by_test_id("item-unsaved").wait_for()
+    assert "未保存" in row.get_by_test_id("item-unsaved").inner_text()
+    shots.take(chair, "sheet-offline-phone-zh")
+    chair.context.set_offline(False)
+    row.get_by_test_id("note").dispatch_event("change")
+    row.get_by_test_id("item-saved").wait_for()
+    chair.reload()
+    assert chair.get_by_test_id("item-row").nth(0).get_by_test_id("note").input_value() == "工牌齐全"
+    chair.js_errors.clear()  # the failed request while offline is logged as a console error
+
     # The finding becomes a rectification notice to the property company.
     chair.get_by_test_id("raise-notice").first.click()
     chair.get_by_test_id("issue-notice").first.click()
