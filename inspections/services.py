@@ -452,7 +452,9 @@ def inspection_start(*, inspection: Inspection, by: User) -> Inspection:
 
 
 def _require_editable(inspection: Inspection) -> None:
-    current = Inspection.objects.filter(pk=inspection.pk).values_list("status", flat=True).first()
+    # The row lock makes a save and a completion of the same inspection take turns,
+    # so the score is never computed while an item is being changed.
+    current = Inspection.objects.select_for_update().filter(pk=inspection.pk).values_list("status", flat=True).first()
     if current != Inspection.Status.IN_PROGRESS:
         raise ChangedMeanwhile(
             _("This inspection is no longer in progress (it is “%(status)s”); nothing was saved.")
@@ -544,6 +546,7 @@ def inspection_score(inspection: Inspection) -> int:
 def inspection_complete(*, inspection: Inspection, by: User, summary: str = "") -> Inspection:
     """Finish the sheet. A joint inspection then waits for every party's
     signature; any other inspection is complete at once."""
+    Inspection.objects.select_for_update().filter(pk=inspection.pk).exists()
     unanswered = inspection.items.filter(extra=False, answered=False).count()
     if unanswered:
         raise ServiceError(
@@ -664,6 +667,18 @@ def _next_reference(now: datetime) -> str:
     return f"{prefix}{number:06d}"
 
 
+def _create_with_reference(now: datetime, **fields: Any) -> RectificationNotice:
+    """Two notices issued at once may pick the same next number; the unique
+    reference refuses the second, which takes the number after."""
+    for _attempt in range(4):
+        try:
+            with transaction.atomic():
+                return RectificationNotice.objects.create(reference=_next_reference(now), **fields)
+        except IntegrityError:
+            continue
+    raise ChangedMeanwhile(_("Several notices were issued at the same moment; please send this one again."))
+
+
 def _notice_event(
     *,
     notice: RectificationNotice,
@@ -724,8 +739,8 @@ def rectification_issue(
     deadline = deadline or rectification_deadline(severity, start=now)
     if deadline <= now:
         raise ServiceError(_("The deadline must be in the future."))
-    notice = RectificationNotice.objects.create(
-        reference=_next_reference(now),
+    notice = _create_with_reference(
+        now,
         compound=compound,
         organisation=organisation,
         inspection=item.inspection if item else None,
