@@ -834,6 +834,7 @@ def rectification_progress(*, notice: RectificationNotice, by: User, note: str, 
         raise ChangedMeanwhile(_("Someone acted on this notice meanwhile; look at it again. Nothing was saved."))
     event = _notice_event(notice=notice, by=by, action=RectificationEvent.Action.PROGRESS, note=note.strip())
     audit_record(actor=by, action="rectification.progress", obj=notice, compound=notice.compound)
+    _tell(notice, committee_members(notice.compound), "rectification_progress", note.strip())
     return event
 
 

@@ -233,11 +233,15 @@ def test_notice_lifecycle_writes_events_and_notifies(notice, committee_member, p
     kinds = list(Notification.objects.order_by("id").values_list("kind", flat=True))
     for kind in [
         "rectification_acknowledged",
+        "rectification_progress",
         "rectification_submitted",
         "rectification_failed",
         "rectification_verified",
     ]:
         assert kind in kinds
+    progress = Notification.objects.get(kind="rectification_progress")
+    assert progress.recipient == committee_member
+    assert progress.body.endswith("已清走一半")
     assert AuditEvent.objects.filter(object_type="inspections.rectificationnotice").count() == 7
 
 
