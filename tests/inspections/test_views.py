@@ -578,3 +578,20 @@ def test_notifications_are_in_each_recipients_language(random_check, committee_m
     assert chinese.title == f"整改通知单 {notice.reference}：清理消防通道"
     assert "下发整改通知单（重大隐患）" in chinese.body
     assert english.url == reverse("inspections:notice_detail", args=[notice.pk])
+
+
+@pytest.mark.parametrize(("role", "status"), [("committee", 200), ("staff", 403), ("owner", 403), ("other", 404)])
+def test_template_item_editing_is_for_the_compounds_committee(world, role, status):
+    copy = services.checklist_template_copy(
+        template=world["template"], compound=world["joint"].compound, by=world["users"]["committee"]
+    )
+    section = copy.sections.first()
+    item = section.items.first()
+    client = client_for(world["users"][role])
+    assert client.get(reverse("inspections:template_item_edit", args=[section.pk, item.pk])).status_code == status
+    response = client.post(
+        reverse("inspections:template_item_edit", args=[section.pk, item.pk]), {"text": "改", "points": "1"}
+    )
+    assert response.status_code == (302 if status == 200 else status)
+    item.refresh_from_db()
+    assert (item.text == "改") == (status == 200)
