@@ -47,4 +47,14 @@ app.conf.beat_schedule = {
         "task": "committee_site.tasks.login_failures_prune",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Creates planned inspections ahead of time and reminds participants;
+    # the unique (plan, period) row and reminder claims make reruns harmless.
+    "inspection-plans-materialise": {
+        "task": "inspections.tasks.inspection_plans_materialise",
+        "schedule": crontab(minute=40, hour=6),
+    },
+    "joint-inspection-coverage-warn": {
+        "task": "inspections.tasks.joint_inspection_coverage_warn",
+        "schedule": crontab(minute=50, hour=8, day_of_week="mon"),
+    },
 }

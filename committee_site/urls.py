@@ -47,6 +47,7 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", views.notification_open_view, name="notification_open"),
     path("notifications/read-all/", views.notifications_mark_all_read_view, name="notifications_mark_all_read"),
     path("complaints/", include("complaints.urls")),
+    path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
 ]
 

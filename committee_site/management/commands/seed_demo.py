@@ -27,6 +27,7 @@ from committee_site.models import (
     User,
 )
 from complaints import demo as complaints_demo
+from inspections import demo as inspections_demo
 
 DEMO_PASSWORD = "committee-demo"  # noqa: S105 (documented demo password)
 
@@ -209,5 +210,8 @@ class Command(BaseCommand):
             committee=users["committee"],
             staff=users["staff"],
             owners=[users["owner"], users["owner2"]],
+        )
+        created += inspections_demo.seed(
+            compound=compound, committee=users["committee"], staff=users["staff"], officer=users["officer"]
         )
         return created

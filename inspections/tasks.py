@@ -1,0 +1,30 @@
+"""Thin tasks: ids in, call a service. The unique (plan, period) inspection
+and the ReminderClaim rows are the claims, so a duplicate beat or a retried
+task does nothing twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from inspections import services
+from inspections.models import InspectionPlan
+
+
+@shared_task
+def inspection_plan_materialise(plan_id: int) -> int:
+    return len(services.inspection_plan_materialise(plan_id=plan_id))
+
+
+@shared_task
+def inspection_plans_materialise() -> int:
+    """Fan out one task per active plan, then remind the participants of the next days."""
+    plan_ids = list(InspectionPlan.objects.filter(active=True).values_list("pk", flat=True))
+    for plan_id in plan_ids:
+        inspection_plan_materialise.delay(plan_id)
+    services.inspection_reminders_send()
+    return len(plan_ids)
+
+
+@shared_task
+def joint_inspection_coverage_warn() -> int:
+    return len(services.joint_coverage_warn())
