@@ -88,7 +88,8 @@ def update() -> dict[str, int]:
         path = po_path(locale)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = read_catalog(locale) if path.exists() else Catalog(locale=locale, charset="utf-8")
-        catalog.update(template, no_fuzzy_matching=True)
+        # Keep the header's date, so a run that changes no message changes no file.
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
         catalog.obsolete.clear()
         catalog.project = "committee-site"
         catalog.fuzzy = False
