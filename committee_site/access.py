@@ -5,6 +5,7 @@ access module), and every list starts from a queryset scoped with
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -140,28 +141,21 @@ def forget_access(user: User) -> None:
         del user._committee_access
 
 
-def committee_members(compound: Compound) -> list[User]:
-    """The active members of the compound's committee (who is told of new cases)."""
-    if compound.committee_id is None:
-        return []
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation_id=compound.committee_id,
-            memberships__active=True,
-            memberships__role__in=COMMITTEE_ROLES,
-        ).distinct()
-    )
-
-
-def organisation_members(organisation_id: int | None) -> list[User]:
+def organisation_members(organisation_id: int | None, roles: Iterable[str] | None = None) -> list[User]:
+    """The active members of an organisation, in any of the roles if given."""
     if organisation_id is None:
         return []
-    return list(
-        User.objects.filter(
-            is_active=True, memberships__organisation_id=organisation_id, memberships__active=True
-        ).distinct()
+    members = User.objects.filter(
+        is_active=True, memberships__organisation_id=organisation_id, memberships__active=True
     )
+    if roles is not None:
+        members = members.filter(memberships__role__in=list(roles))
+    return list(members.distinct())
+
+
+def committee_members(compound: Compound) -> list[User]:
+    """The active members of the compound's committee (who is told of new cases)."""
+    return organisation_members(compound.committee_id, COMMITTEE_ROLES)
 
 
 def require_committee(user: User) -> frozenset[int]:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from committee_site.access import PROPERTY_ROLES, committee_members, organisation_members
 from committee_site.models import Compound, Membership, Organisation, Role, ServiceArea, TimeLimits, User
 from committee_site.notifications import notify
 from committee_site.services import ChangedMeanwhile, ServiceError, audit_record
@@ -52,29 +53,12 @@ ROLE_PARTY: dict[str, str] = {
 }
 
 
-def _members(organisation_id: int | None, roles: Iterable[str]) -> list[User]:
-    if organisation_id is None:
-        return []
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation_id=organisation_id,
-            memberships__active=True,
-            memberships__role__in=list(roles),
-        ).distinct()
-    )
-
-
-def committee_members(compound: Compound) -> list[User]:
-    return _members(compound.committee_id, [Role.COMMITTEE_CHAIR, Role.COMMITTEE_MEMBER])
-
-
 def property_staff(organisation_id: int | None) -> list[User]:
-    return _members(organisation_id, [Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF])
+    return organisation_members(organisation_id, PROPERTY_ROLES)
 
 
 def officers(compound: Compound) -> list[User]:
-    return _members(compound.community_office_id, [Role.COMMUNITY_OFFICER])
+    return organisation_members(compound.community_office_id, [Role.COMMUNITY_OFFICER])
 
 
 # --- templates ------------------------------------------------------------------
