@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from committee_site import dashboard, views
+from committee_site import dashboard, links, views
 from committee_site.forms import LocalisedPasswordResetForm
 
 urlpatterns = [
@@ -46,6 +46,8 @@ urlpatterns = [
     path("notifications/", views.notification_list_view, name="notification_list"),
     path("notifications/<int:pk>/open/", views.notification_open_view, name="notification_open"),
     path("notifications/read-all/", views.notifications_mark_all_read_view, name="notifications_mark_all_read"),
+    # Before the complaints app's own "<pk>/<step>/" pattern, which would take it.
+    path("complaints/<int:pk>/rectification/", links.complaint_rectification_view, name="complaint_rectification"),
     path("complaints/", include("complaints.urls")),
     path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),

@@ -50,6 +50,7 @@ class Action(models.TextChoices):
     REFER = "refer", _("referred it to an outside body")
     REOPEN = "reopen", _("reopened the complaint")
     PUBLISH = "publish", _("published the result")
+    NOTE = "note", _("added a note")
 
 
 OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS})

@@ -565,6 +565,25 @@ def _require_text(value: str, message: Any) -> None:
         raise ServiceError(message)
 
 
+@transaction.atomic
+def complaint_note(*, complaint: Complaint, by: User, note: str, visible_to_owner: bool = False) -> ComplaintEvent:
+    """A note on the timeline that changes nothing else (e.g. a rectification
+    notice issued because of the complaint); internal unless said otherwise."""
+    _require_text(note, _("Write the note."))
+    event = ComplaintEvent.objects.create(
+        complaint=complaint,
+        actor=by,
+        action=Action.NOTE,
+        from_status=complaint.status,
+        to_status=complaint.status,
+        note=note,
+        visible_to_owner=visible_to_owner,
+        version=complaint.version,
+    )
+    audit_record(actor=by, action="complaint.note", obj=complaint, compound=complaint.compound)
+    return event
+
+
 # --- publication ----------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ def _private_media(settings, tmp_path) -> None:
 SEEDING_MIGRATIONS = [
     ("committee_site", "0002_seed_service_areas_and_time_limits"),
     ("complaints", "0002_seed_categories"),
+    ("inspections", "0002_seed_default_template"),
 ]
 
 

@@ -71,7 +71,8 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
                   "/applications/", "/compounds/999999/", "/complaints/", "/complaints/new/", "/complaints/board/",
                   detail],
         "committee": ["/", "/applications/", f"/applications/{application.pk}/", "/applications/?status=approved",
-                      "/complaints/record/", "/complaints/board/", detail],
+                      "/complaints/record/", "/complaints/board/", detail,
+                      f"{detail}rectification/"],
         "staff": ["/", detail],
         "officer": ["/", detail],
         "admin": ["/", "/admin/", "/admin/committee_site/timelimits/"],
@@ -84,6 +85,18 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
     tour["staff"] += ["/complaints/assigned/"]
     tour["owner"] += ["/complaints/dashboard/"]
     expected_status["/complaints/dashboard/"] = {"owner": 403}
+    # Inspections: the demo's year of rounds, this quarter's joint one, the notices.
+    from inspections.models import ChecklistTemplate, Inspection, RectificationNotice
+
+    joint = Inspection.objects.filter(kind="joint").order_by("-planned_on").first()
+    notice = RectificationNotice.objects.order_by("-pk").first()
+    template = ChecklistTemplate.objects.order_by("pk").first()
+    inspection_pages = ["/inspections/", "/inspections/all/", "/inspections/quarter/", "/inspections/notices/"]
+    tour["committee"] += [*inspection_pages, f"/inspections/{joint.pk}/", f"/inspections/{joint.pk}/print/",
+                          f"/inspections/notices/{notice.pk}/", "/inspections/plans/", "/inspections/templates/",
+                          f"/inspections/templates/{template.pk}/"]  # fmt: skip
+    tour["staff"] += ["/inspections/notices/", f"/inspections/notices/{notice.pk}/", f"/inspections/{joint.pk}/"]
+    tour["officer"] += ["/inspections/quarter/", f"/inspections/{joint.pk}/"]
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
             page = new_page(viewport=viewport, locale=LANGUAGES[language])
