@@ -439,3 +439,25 @@ def test_only_replied_complaints_can_be_published(owner, committee_member):
 def test_the_board_is_for_owners_and_the_committee(property_staff, officer):
     assert client_for(property_staff).get(reverse("complaints:board")).status_code == 403
     assert client_for(officer).get(reverse("complaints:board")).status_code == 403
+
+
+def test_publish_new_and_record_refuse_the_wrong_roles_on_post(
+    owner, other_owner, property_staff, officer, committee_member, compound
+):
+    complaint = drive(file_complaint(owner), Status.RESOLVED, committee=committee_member, staff=property_staff)
+    publish = reverse("complaints:publish", args=[complaint.pk])
+    data = {"summary": "电梯已修好", "scope": "compound"}
+    assert client_for(owner).post(publish, data).status_code == 403
+    assert client_for(property_staff).post(publish, data).status_code == 403
+    assert client_for(officer).post(publish, data).status_code == 403
+    assert client_for(other_owner).post(publish, data).status_code == 404
+    assert not Publication.objects.exists()
+    intake = {"where": f"compound:{compound.pk}", "location_text": "东门", "category": Category.objects.first().pk,
+              "title": "t", "description": "d"}  # fmt: skip
+    for user in (committee_member, property_staff, officer):
+        assert client_for(user).post(reverse("complaints:new"), intake).status_code == 403
+    record = {"channel": "phone", "compound": compound.pk, "complainant_name": "某某", "location_text": "东门",
+              "category": Category.objects.first().pk, "title": "t", "description": "d"}  # fmt: skip
+    for user in (owner, property_staff, officer):
+        assert client_for(user).post(reverse("complaints:record"), record).status_code == 403
+    assert Complaint.objects.count() == 1
