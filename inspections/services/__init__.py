@@ -1,0 +1,82 @@
+"""Every write of inspections: typed, keyword-only, atomic, each with its
+audit row. Status moves go through one conditional UPDATE per machine, so of
+two people acting at once one wins and the other gets ChangedMeanwhile."""
+
+from inspections.services._common import (
+    MAX_PHOTOS_PER_ITEM,
+    PHOTO_FOLDER,
+    ROLE_PARTY,
+    membership_party,
+    officers,
+    property_staff,
+)
+
+# Private, but inspections/demo.py calls it as services.<name>.
+from inspections.services.conducting import _inspection_transition as _inspection_transition
+from inspections.services.conducting import (
+    inspection_complete,
+    inspection_finding_add,
+    inspection_item_record,
+    inspection_score,
+    inspection_start,
+    participant_attendance_set,
+    signing_party_mark_absent,
+    signing_party_sign,
+)
+from inspections.services.plans import (
+    MATERIALISE_AHEAD,
+    REMIND_DAYS_BEFORE,
+    inspection_create,
+    inspection_plan_create,
+    inspection_plan_deactivate,
+    inspection_plan_materialise,
+    inspection_reminders_send,
+    joint_coverage_warn,
+)
+
+# Private, but inspections/demo.py calls it as services.<name>.
+from inspections.services.plans import _create_inspection as _create_inspection
+from inspections.services.rectification import (
+    rectification_acknowledge,
+    rectification_deadline,
+    rectification_fail,
+    rectification_issue,
+    rectification_progress,
+    rectification_submit,
+    rectification_verify,
+)
+from inspections.services.templates import checklist_item_save, checklist_template_copy
+
+__all__ = [
+    "MATERIALISE_AHEAD",
+    "MAX_PHOTOS_PER_ITEM",
+    "PHOTO_FOLDER",
+    "REMIND_DAYS_BEFORE",
+    "ROLE_PARTY",
+    "checklist_item_save",
+    "checklist_template_copy",
+    "inspection_complete",
+    "inspection_create",
+    "inspection_finding_add",
+    "inspection_item_record",
+    "inspection_plan_create",
+    "inspection_plan_deactivate",
+    "inspection_plan_materialise",
+    "inspection_reminders_send",
+    "inspection_score",
+    "inspection_start",
+    "joint_coverage_warn",
+    "membership_party",
+    "officers",
+    "participant_attendance_set",
+    "property_staff",
+    "rectification_acknowledge",
+    "rectification_deadline",
+    "rectification_fail",
+    "rectification_issue",
+    "rectification_progress",
+    "rectification_submit",
+    "rectification_verify",
+    "signing_party_mark_absent",
+    "signing_party_sign",
+]

@@ -1,0 +1,181 @@
+"""Rectification notices: issuing one from a finding, the list and each action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_GET, require_POST
+
+from committee_site.access import AuthedRequest, user_access
+from committee_site.services import ServiceError
+from committee_site.uploads import photo_response
+from inspections import services
+from inspections.access import get_inspection_for, get_item_for_reading, get_notice_for
+from inspections.forms import EvidenceForm, FailForm, NoteForm, NoticeIssueForm, VersionForm
+from inspections.models import RectificationEvent, RectificationNotice
+from inspections.views._common import _error_text, _page_or_first
+
+
+@require_POST
+def notice_issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = get_item_for_reading(request.user, pk)
+    get_inspection_for(request.user, item.inspection_id, write=True)
+    form = NoticeIssueForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = services.rectification_issue(
+                compound=item.inspection.compound,
+                by=request.user,
+                title=data["title"],
+                description=data["description"],
+                severity=data["severity"],
+                item=item,
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Rectification notice %(reference)s sent.") % {"reference": notice.reference})
+            return redirect("inspections:notice_detail", pk=notice.pk)
+    else:
+        messages.error(request, _("Notice not sent: %(error)s") % {"error": _error_text(form)})
+    return redirect(reverse("inspections:inspection_detail", args=[item.inspection_id]) + f"#item-{item.pk}")
+
+
+NOTICE_FILTERS = ("open", "overdue", "awaiting_review", "verified", "all")
+
+
+@require_GET
+def notice_list_view(request: AuthedRequest) -> HttpResponse:
+    access = user_access(request.user)
+    if not (access.committee_compound_ids or access.property_compound_ids):
+        raise PermissionDenied
+    show = request.GET.get("show", "open")
+    if show not in NOTICE_FILTERS:
+        messages.warning(request, _("Unknown filter; showing the open notices."))
+        show = "open"
+    queryset = RectificationNotice.objects.visible_to(request.user).select_related("compound", "organisation")
+    if show == "open":
+        queryset = queryset.unresolved()
+    elif show == "overdue":
+        queryset = queryset.overdue()
+    elif show in ("awaiting_review", "verified"):
+        queryset = queryset.filter(status=show)
+    page = _page_or_first(request, queryset, ("deadline", "id") if show != "verified" else ("-deadline", "-id"))
+    filters = [
+        ("open", _("To act on")),
+        ("overdue", _("Overdue")),
+        ("awaiting_review", _("Awaiting re-inspection")),
+        ("verified", pgettext("rectification status", "Verified")),
+        ("all", _("All")),
+    ]
+    return render(
+        request,
+        "inspections/notice_list.html",
+        {"page": page, "show": show, "filters": filters, "pager_query": f"show={show}", "now": timezone.now()},
+    )
+
+
+@require_GET
+def notice_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = get_notice_for(request.user, pk)
+    access = user_access(request.user)
+    events = list(notice.events.select_related("actor"))
+    version = {"version": notice.version}
+    return render(
+        request,
+        "inspections/notice_detail.html",
+        {
+            "notice": notice,
+            "events": events,
+            "committee": access.is_committee(notice.compound_id),
+            "addressee": access.is_property_staff(notice.compound_id)
+            and notice.organisation_id in access.organisation_ids,
+            "note_form": NoteForm(initial=version),
+            "evidence_form": EvidenceForm(initial=version),
+            "fail_form": FailForm(initial=version),
+        },
+    )
+
+
+def _notice_action(
+    request: AuthedRequest, pk: int, *, as_committee: bool, form_class: type[VersionForm], act: Any
+) -> HttpResponse:
+    notice = get_notice_for(request.user, pk, write=True, as_committee=as_committee)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was saved: %(error)s") % {"error": _error_text(form)})
+    elif form.cleaned_data["version"] != notice.version:
+        messages.error(request, _("Someone acted on this notice meanwhile; look at it again. Nothing was saved."))
+    else:
+        try:
+            message = act(notice, form.cleaned_data)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, message)
+    return redirect("inspections:notice_detail", pk=pk)
+
+
+@require_POST
+def notice_acknowledge_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
+        services.rectification_acknowledge(notice=notice, by=request.user, note=data["note"])
+        return _("Acknowledged. The committee has been told.")
+
+    return _notice_action(request, pk, as_committee=False, form_class=NoteForm, act=act)
+
+
+@require_POST
+def notice_progress_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
+        services.rectification_progress(notice=notice, by=request.user, note=data["note"], version=data["version"])
+        return _("Work recorded.")
+
+    return _notice_action(request, pk, as_committee=False, form_class=NoteForm, act=act)
+
+
+@require_POST
+def notice_submit_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
+        services.rectification_submit(notice=notice, by=request.user, note=data["note"], photos=data["photos"])
+        return _("Evidence submitted. The committee will re-inspect.")
+
+    return _notice_action(request, pk, as_committee=False, form_class=EvidenceForm, act=act)
+
+
+@require_POST
+def notice_verify_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
+        services.rectification_verify(notice=notice, by=request.user, note=data["note"])
+        return _("Verified: the rectification is accepted.")
+
+    return _notice_action(request, pk, as_committee=True, form_class=NoteForm, act=act)
+
+
+@require_POST
+def notice_fail_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
+        services.rectification_fail(notice=notice, by=request.user, note=data["note"], deadline=data["deadline"])
+        return _("Re-inspection failed; the property company has a new deadline.")
+
+    return _notice_action(request, pk, as_committee=True, form_class=FailForm, act=act)
+
+
+@require_GET
+def event_photo_view(request: AuthedRequest, pk: int, index: int) -> FileResponse:
+    event = RectificationEvent.objects.filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    get_notice_for(request.user, event.notice_id)
+    if index >= len(event.photos):
+        raise Http404
+    return photo_response(event.photos[index], download_name=f"rectification-{event.notice_id}-{index + 1}.jpg")
