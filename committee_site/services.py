@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from committee_site import clock
 from committee_site.access import committee_members
 from committee_site.models import (
     AuditEvent,
@@ -60,6 +61,7 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     return AuditEvent.objects.create(
+        at=clock.now(),
         actor=actor,
         action=action,
         object_type=obj._meta.label_lower,

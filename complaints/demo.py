@@ -11,16 +11,15 @@ notifications and no e-mail is queued for made-up history."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
 
+from committee_site import clock, notifications
 from committee_site.models import Building, Compound, User
 from complaints import services
 from complaints.models import Action, Category, Channel, Complaint, Priority, ResponsibleParty
@@ -103,13 +102,6 @@ class _Story:
     owner: User | None
 
 
-@contextmanager
-def _clock(moment: datetime) -> Iterator[None]:
-    """The services read the time through django.utils.timezone.now."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
-
-
 def _hours(rng: random.Random, low: float, high: float) -> timedelta:
     return timedelta(hours=rng.uniform(low, high))
 
@@ -137,7 +129,7 @@ def seed(
     ]
     # Filed oldest first, so the reference numbers follow the submission dates.
     stories.sort(key=lambda story: story[0])
-    with transaction.atomic(), mock.patch.object(services, "notify"):
+    with transaction.atomic(), notifications.muted():
         for filed, index, steps, category in stories:
             story = _file(rng, compound, committee, owners, units, buildings, category, filed, index)
             if steps is None:
@@ -178,7 +170,7 @@ def _file(
 ) -> _Story:
     title, description = rng.choice(TEXTS.get(category.code) or [(category.name, category.name)])
     owner = owners[index % len(owners)]
-    with _clock(moment):
+    with clock.frozen_at(moment):
         if index % 3 == 0:
             # A third come by the web form; the rest the committee records.
             complaint = services.complaint_submit(
@@ -216,7 +208,7 @@ def _fate(rng: random.Random) -> str:
 
 def _step(story: _Story, action: str, moment: datetime, committee: User, staff: User, rng: random.Random) -> None:
     complaint = Complaint.objects.select_related("compound", "category", "complainant").get(pk=story.complaint.pk)
-    with _clock(moment):
+    with clock.frozen_at(moment):
         _run(action, complaint, story.owner or committee, committee, staff, rng)
 
 

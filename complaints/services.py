@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from committee_site import clock
 from committee_site.access import committee_members, organisation_members
 from committee_site.models import Building, Compound, Organisation, TimeLimits, Unit, User
 from committee_site.notifications import notify
@@ -169,7 +170,7 @@ def complaint_transition(
             % {"status": complaint.get_status_display()}
         )
     from_status = complaint.status
-    now = timezone.now()
+    now = clock.now()
     changes = {**(fields or {}), "status": to_status, "updated_at": now, "version": seen_version + 1}
     for name, value in changes.items():
         setattr(complaint, name, value)
@@ -274,7 +275,7 @@ def _complaint_create(
         raise ServiceError(_("This building is not in the compound."))
     if complainant is None and not complainant_name.strip():
         raise ServiceError(_("Give the complainant's name, or choose a registered owner."))
-    now = timezone.now()
+    now = clock.now()
     limits = TimeLimits.load()
     complaint = Complaint(
         reference=_next_reference(now),
@@ -338,7 +339,7 @@ def complaint_accept(
             "service_area": service_area or category.service_area,
             "priority": priority,
             "is_complex": is_complex,
-            "accepted_at": timezone.now(),
+            "accepted_at": clock.now(),
         },
     )
 
@@ -351,7 +352,7 @@ def complaint_reject(*, complaint: Complaint, by: User, seen_version: int, reaso
         action=Action.REJECT,
         by=by,
         seen_version=seen_version,
-        fields={"decision_reason": reason, "closed_at": timezone.now()},
+        fields={"decision_reason": reason, "closed_at": clock.now()},
         note=reason,
     )
 
@@ -371,7 +372,7 @@ def complaint_assign(
     _require_text(reason, _("Say why this party is responsible."))
     if responsible_party not in ResponsibleParty.values:
         raise ServiceError(_("Choose who is responsible."))
-    now = timezone.now()
+    now = clock.now()
     complaint_limit = _resolve_limit(complaint, TimeLimits.load())
     return complaint_transition(
         complaint=complaint,
@@ -400,7 +401,7 @@ def complaint_plan(
             action=Action.PLAN,
             by=by,
             seen_version=seen_version,
-            fields={"handling_plan": plan, "planned_at": timezone.now()},
+            fields={"handling_plan": plan, "planned_at": clock.now()},
             note=plan,
             photo_names=names,
         ),
@@ -436,7 +437,7 @@ def complaint_reply(
 ) -> Complaint:
     """Record the result and tell the owner, who may dispute it within the time limit."""
     _require_text(result, _("Describe the result for the owner."))
-    now = timezone.now()
+    now = clock.now()
     return _with_photos(
         photos,
         lambda names: _atomic_transition(
@@ -469,7 +470,7 @@ def complaint_confirm(
         action=Action.CONFIRM,
         by=by,
         seen_version=seen_version,
-        fields={"owner_rating": rating, "closed_at": timezone.now()},
+        fields={"owner_rating": rating, "closed_at": clock.now()},
         note=comment,
     )
 
@@ -477,7 +478,7 @@ def complaint_confirm(
 @transaction.atomic
 def complaint_dispute(*, complaint: Complaint, by: User, seen_version: int, reason: str) -> Complaint:
     _require_text(reason, _("Say what is still wrong."))
-    if complaint.dispute_until and timezone.now() > complaint.dispute_until:
+    if complaint.dispute_until and clock.now() > complaint.dispute_until:
         raise ServiceError(
             _("The time to dispute this reply ended on %(date)s.")
             % {"date": timezone.localtime(complaint.dispute_until).strftime("%Y-%m-%d %H:%M")}
@@ -499,7 +500,7 @@ def complaint_withdraw(*, complaint: Complaint, by: User, seen_version: int, rea
         action=Action.WITHDRAW,
         by=by,
         seen_version=seen_version,
-        fields={"closed_at": timezone.now()},
+        fields={"closed_at": clock.now()},
         note=reason,
     )
 
@@ -512,7 +513,7 @@ def complaint_refer(*, complaint: Complaint, by: User, seen_version: int, referr
         action=Action.REFER,
         by=by,
         seen_version=seen_version,
-        fields={"referred_to": referred_to, "closed_at": timezone.now()},
+        fields={"referred_to": referred_to, "closed_at": clock.now()},
         note=note,
     )
 
@@ -520,7 +521,7 @@ def complaint_refer(*, complaint: Complaint, by: User, seen_version: int, referr
 @transaction.atomic
 def complaint_reopen(*, complaint: Complaint, by: User, seen_version: int, reason: str) -> Complaint:
     _require_text(reason, _("Say why the complaint is reopened."))
-    now = timezone.now()
+    now = clock.now()
     return complaint_transition(
         complaint=complaint,
         action=Action.REOPEN,
@@ -539,7 +540,7 @@ def complaint_reopen(*, complaint: Complaint, by: User, seen_version: int, reaso
 def complaints_auto_close(*, now: datetime | None = None) -> list[int]:
     """Close replied complaints whose owner did not dispute in time. Each is
     its own conditional update, so two runs at once close each only once."""
-    now = now or timezone.now()
+    now = now or clock.now()
     closed = []
     candidates = Complaint.objects.filter(status=Status.RESOLVED, dispute_until__lt=now).select_related(
         "compound", "category", "complainant"
@@ -616,7 +617,7 @@ def complaint_publish(
             "scope": scope,
             "building": building,
             "published_by": by,
-            "published_at": timezone.now(),
+            "published_at": clock.now(),
         },
     )
     ComplaintEvent.objects.create(
