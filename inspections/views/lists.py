@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from committee_site.access import AuthedRequest, user_access
 from committee_site.models import Compound
+from committee_site.pagination import page_or_first
 from inspections.access import require_inspections_reader
 from inspections.models import (
     Inspection,
@@ -25,7 +26,7 @@ from inspections.models import (
     SigningParty,
     quarter_bounds,
 )
-from inspections.views._common import _page_or_first
+from inspections.views._common import PER_PAGE
 
 # How many completed inspections the overview compares section by section.
 TREND_INSPECTIONS = 8
@@ -153,7 +154,7 @@ def inspection_list_view(request: AuthedRequest) -> HttpResponse:
     elif kind:
         messages.warning(request, _("Unknown filter; showing every inspection."))
         kind = ""
-    page = _page_or_first(request, queryset, ("-planned_on", "-id"))
+    page = page_or_first(request, queryset, ordering=("-planned_on", "-id"), per_page=PER_PAGE)
     return render(
         request,
         "inspections/inspection_list.html",

@@ -15,13 +15,14 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from committee_site.access import AuthedRequest, user_access
+from committee_site.pagination import page_or_first
 from committee_site.services import ServiceError
 from committee_site.uploads import photo_response
 from inspections import services
 from inspections.access import get_inspection_for, get_item_for_reading, get_notice_for
 from inspections.forms import EvidenceForm, FailForm, NoteForm, NoticeIssueForm, VersionForm
 from inspections.models import RectificationEvent, RectificationNotice
-from inspections.views._common import _error_text, _page_or_first
+from inspections.views._common import PER_PAGE, _error_text
 
 
 @require_POST
@@ -69,7 +70,8 @@ def notice_list_view(request: AuthedRequest) -> HttpResponse:
         queryset = queryset.overdue()
     elif show in ("awaiting_review", "verified"):
         queryset = queryset.filter(status=show)
-    page = _page_or_first(request, queryset, ("deadline", "id") if show != "verified" else ("-deadline", "-id"))
+    ordering = ("deadline", "id") if show != "verified" else ("-deadline", "-id")
+    page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
     filters = [
         ("open", _("To act on")),
         ("overdue", _("Overdue")),
