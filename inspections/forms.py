@@ -55,8 +55,28 @@ class CompleteForm(VersionForm):
     )
 
 
-class InspectionCreateForm(forms.Form):
+class CompoundTemplateForm(forms.Form):
+    """A compound and a checklist template that fits it (its own or the site's)."""
+
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    template = forms.ModelChoiceField(label=_("Checklist template"), queryset=ChecklistTemplate.objects.none())
+
+    def __init__(self, *args: Any, compounds: Any, templates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
+        self.fields["template"].queryset = templates  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        compound, template = data.get("compound"), data.get("template")
+        if compound and template and template.compound_id not in (None, compound.pk):
+            self.add_error("template", _("This template belongs to another compound."))
+        return data
+
+
+class InspectionCreateForm(CompoundTemplateForm):
+    field_order = ["compound", "kind", "template", "planned_on", "title"]
+
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[
@@ -64,42 +84,20 @@ class InspectionCreateForm(forms.Form):
             (InspectionKind.JOINT, _("Joint inspection (emergency)")),
         ],
     )
-    template = forms.ModelChoiceField(label=_("Checklist template"), queryset=ChecklistTemplate.objects.none())
     planned_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
 
     def __init__(self, *args: Any, compounds: Any, templates: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
-        self.fields["template"].queryset = templates  # type: ignore[attr-defined]
+        super().__init__(*args, compounds=compounds, templates=templates, **kwargs)
         self.fields["planned_on"].initial = timezone.localdate()
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        compound, template = data.get("compound"), data.get("template")
-        if compound and template and template.compound_id not in (None, compound.pk):
-            self.add_error("template", _("This template belongs to another compound."))
-        return data
 
+class PlanForm(CompoundTemplateForm):
+    field_order = ["compound", "kind", "recurrence", "day_of_period", "template"]
 
-class PlanForm(forms.Form):
-    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=InspectionPlan.Kind.choices)
     recurrence = forms.ChoiceField(label=_("Recurrence"), choices=InspectionPlan.Recurrence.choices)
     day_of_period = forms.IntegerField(label=_("Day of the month"), min_value=1, max_value=28, initial=15)
-    template = forms.ModelChoiceField(label=_("Checklist template"), queryset=ChecklistTemplate.objects.none())
-
-    def __init__(self, *args: Any, compounds: Any, templates: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
-        self.fields["template"].queryset = templates  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        compound, template = data.get("compound"), data.get("template")
-        if compound and template and template.compound_id not in (None, compound.pk):
-            self.add_error("template", _("This template belongs to another compound."))
-        return data
 
 
 class TemplateItemForm(forms.Form):
