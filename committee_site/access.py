@@ -135,12 +135,6 @@ def user_access(user: User | AnonymousUser) -> Access:
     return cached
 
 
-def forget_access(user: User) -> None:
-    """Drop the cached access after the user's memberships changed."""
-    if hasattr(user, "_committee_access"):
-        del user._committee_access
-
-
 def organisation_members(organisation_id: int | None, roles: Iterable[str] | None = None) -> list[User]:
     """The active members of an organisation, in any of the roles if given."""
     if organisation_id is None:

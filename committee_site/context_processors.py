@@ -20,7 +20,6 @@ def site_shell(request: HttpRequest) -> dict[str, Any]:
         return {}
     access = user_access(user)
     shell: dict[str, Any] = {
-        "nav_access": access,
         "nav_is_committee": bool(access.committee_compound_ids),
         "nav_is_owner": bool(access.owner_compound_ids),
         "nav_is_property": bool(access.property_compound_ids),

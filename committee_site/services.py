@@ -21,7 +21,6 @@ from committee_site.models import (
     AuditEvent,
     Compound,
     LoginFailure,
-    Membership,
     Notification,
     OutgoingEmail,
     OwnerApplication,
@@ -296,12 +295,3 @@ def _application_decision_email(*, application: OwnerApplication) -> None:
     }
     subject, body = render_message(kind, context, application.language)
     email_queue(to=application.email, subject=subject, body=body)
-
-
-@transaction.atomic
-def membership_grant(*, user: User, organisation_id: int, role: str, by: User | None) -> Membership:
-    membership, _created = Membership.objects.update_or_create(
-        user=user, organisation_id=organisation_id, defaults={"role": role, "active": True}
-    )
-    audit_record(actor=by, action="membership.grant", obj=membership, data={"role": role})
-    return membership
