@@ -557,6 +557,21 @@ class LoginFailure(models.Model):
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
 
 
+class ReferenceCounter(models.Model):
+    """The last number a kind of reference used in a year, e.g. TS-2026-000123.
+    Incremented by an UPDATE, whose row lock keeps two numbers from colliding."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="referencecounter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
 class AuditEvent(models.Model):
     """Who did what to which object: one row per write in a service."""
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,7 @@ from committee_site.models import (
     OutgoingEmail,
     OwnerApplication,
     OwnerProfile,
+    ReferenceCounter,
     Unit,
     User,
 )
@@ -68,6 +69,17 @@ def audit_record(
         compound=compound,
         data=data or {},
     )
+
+
+def reference_next(*, prefix: str, at: datetime) -> str:
+    """The next reference of a kind in the year of `at`: <prefix>-<year>-<number>.
+    Call it inside the transaction that saves the object, so the counter's row
+    stays locked until the number is taken."""
+    year = timezone.localtime(at).year
+    ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
+    ReferenceCounter.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)
+    number = ReferenceCounter.objects.get(prefix=prefix, year=year).last
+    return f"{prefix}-{year}-{number:06d}"
 
 
 # --- e-mail -------------------------------------------------------------------

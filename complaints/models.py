@@ -342,16 +342,6 @@ class StatusCount(models.Model):
         return f"{self.compound_id} {self.status}: {self.count}"
 
 
-class ReferenceSequence(models.Model):
-    """The last complaint number used in a year: TS-<year>-<number>."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
-
-
 class PublicationScope(models.TextChoices):
     COMPLAINANT = "complainant", _("The complainant only")
     BUILDING = "building", _("The owners of one building")

@@ -19,7 +19,7 @@ from committee_site import clock
 from committee_site.access import committee_members, organisation_members
 from committee_site.models import Building, Compound, Organisation, TimeLimits, Unit, User
 from committee_site.notifications import notify
-from committee_site.services import ChangedMeanwhile, ServiceError, audit_record
+from committee_site.services import ChangedMeanwhile, ServiceError, audit_record, reference_next
 from committee_site.uploads import photos_discard, photos_store
 from complaints import search
 from complaints.models import (
@@ -33,7 +33,6 @@ from complaints.models import (
     Priority,
     Publication,
     PublicationScope,
-    ReferenceSequence,
     ResponsibleParty,
     ServiceArea,
     Status,
@@ -46,15 +45,6 @@ class InvalidTransition(ServiceError):
 
 
 # --- helpers --------------------------------------------------------------------
-
-
-def _next_reference(now: datetime) -> str:
-    year = timezone.localtime(now).year
-    ReferenceSequence.objects.get_or_create(year=year)
-    # An UPDATE takes the row lock, so two submissions never share a number.
-    ReferenceSequence.objects.filter(year=year).update(last=F("last") + 1)
-    number = ReferenceSequence.objects.get(year=year).last
-    return f"TS-{year}-{number:06d}"
 
 
 def _count(compound_id: int, status: str, delta: int) -> None:
@@ -278,7 +268,7 @@ def _complaint_create(
     now = clock.now()
     limits = TimeLimits.load()
     complaint = Complaint(
-        reference=_next_reference(now),
+        reference=reference_next(prefix="TS", at=now),
         compound=compound,
         unit=unit,
         building=building if unit is None else unit.building,

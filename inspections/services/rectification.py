@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from committee_site.access import committee_members
 from committee_site.models import Compound, Organisation, ServiceArea, TimeLimits, User
 from committee_site.notifications import notify
-from committee_site.services import ChangedMeanwhile, ServiceError, audit_record
+from committee_site.services import ChangedMeanwhile, ServiceError, audit_record, reference_next
 from committee_site.uploads import photos_discard, photos_store
 from inspections.models import InspectionItem, RectificationEvent, RectificationNotice
 from inspections.services._common import PHOTO_FOLDER, property_staff
@@ -28,31 +28,6 @@ def rectification_deadline(severity: str, *, start: datetime | None = None) -> d
     if severity == RectificationNotice.Severity.CRITICAL:
         return start + timedelta(hours=limits.rectify_critical_hours)
     return start + timedelta(days=limits.rectify_general_days)
-
-
-def _next_reference(now: datetime) -> str:
-    prefix = f"ZG-{timezone.localtime(now):%Y}-"
-    last = (
-        RectificationNotice.objects.select_for_update()
-        .filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:06d}"
-
-
-def _create_with_reference(now: datetime, **fields: Any) -> RectificationNotice:
-    """Two notices issued at once may pick the same next number; the unique
-    reference refuses the second, which takes the number after."""
-    for _attempt in range(4):
-        try:
-            with transaction.atomic():
-                return RectificationNotice.objects.create(reference=_next_reference(now), **fields)
-        except IntegrityError:
-            continue
-    raise ChangedMeanwhile(_("Several notices were issued at the same moment; please send this one again."))
 
 
 def _notice_event(
@@ -115,8 +90,8 @@ def rectification_issue(
     deadline = deadline or rectification_deadline(severity, start=now)
     if deadline <= now:
         raise ServiceError(_("The deadline must be in the future."))
-    notice = _create_with_reference(
-        now,
+    notice = RectificationNotice.objects.create(
+        reference=reference_next(prefix="ZG", at=now),
         compound=compound,
         organisation=organisation,
         inspection=item.inspection if item else None,
