@@ -12,7 +12,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from committee_site.models import Building, Language, OwnerApplication, Unit, User, phone_validator
+from committee_site.models import Building, Language, Unit, User, phone_validator
 
 
 class BuildingChoiceField(forms.ModelChoiceField[Building]):
@@ -97,18 +97,19 @@ class OwnerApplicationForm(forms.Form):
         return cleaned
 
 
-class RejectApplicationForm(forms.Form):
+class VersionForm(forms.Form):
+    """Every action on a stateful object carries the version the person saw;
+    the service refuses it when the object changed meanwhile."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class RejectApplicationForm(VersionForm):
     reason = forms.CharField(
         label=_("Reason, sent to the applicant"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-
-class DecisionForm(forms.Form):
-    """Carries the status the member saw, so a stale page is noticed."""
-
-    seen_status = forms.ChoiceField(choices=OwnerApplication.Status.choices, widget=forms.HiddenInput)
 
 
 class LanguageForm(forms.Form):

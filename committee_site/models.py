@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from committee_site.workflow import Move, StateMachine
+
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
 
@@ -256,12 +258,14 @@ class OwnerApplication(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    # The only moves an application can make; services.owner_application_decide applies them.
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.PENDING: frozenset({Status.APPROVED, Status.REJECTED}),
-        Status.APPROVED: frozenset(),
-        Status.REJECTED: frozenset(),
-    }
+    # The only moves an application can make; services.transition_apply applies them.
+    TRANSITIONS: ClassVar[StateMachine] = StateMachine(
+        name="owner_application",
+        moves={
+            "approve": Move(frozenset({Status.PENDING}), Status.APPROVED, _("approved the application")),
+            "reject": Move(frozenset({Status.PENDING}), Status.REJECTED, _("rejected the application")),
+        },
+    )
 
     full_name = models.CharField(_("full name"), max_length=100)
     email = models.EmailField(_("e-mail"))
@@ -283,6 +287,7 @@ class OwnerApplication(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True, max_length=1000)
+    version = models.PositiveIntegerField(default=1)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),

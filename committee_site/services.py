@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Field, Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +33,7 @@ from committee_site.models import (
     User,
 )
 from committee_site.notifications import notify, render_message
+from committee_site.workflow import StateMachine
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,10 @@ class ServiceError(Exception):
 
 class ChangedMeanwhile(ServiceError):
     """Someone else changed the object between loading the form and submitting it."""
+
+
+class NotAllowed(ServiceError):
+    """The move is not one the object's state machine allows from its status."""
 
 
 def audit_record(
@@ -80,6 +88,124 @@ def reference_next(*, prefix: str, at: datetime) -> str:
     ReferenceCounter.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)
     number = ReferenceCounter.objects.get(prefix=prefix, year=year).last
     return f"{prefix}-{year}-{number:06d}"
+
+
+# --- state machines -------------------------------------------------------------
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+@dataclass(frozen=True)
+class Moved(Generic[ModelT]):
+    """What transition_apply did: the object as it is now, and the event row."""
+
+    obj: ModelT
+    action: str
+    from_status: str
+    to_status: str
+    at: datetime
+    event: Model | None
+
+
+def transition_apply(
+    *,
+    obj: ModelT,
+    machine: StateMachine,
+    action: str,
+    by: User | None,
+    seen_version: int,
+    changes: dict[str, Any] | None = None,
+    derive: Callable[[ModelT], dict[str, Any]] | None = None,
+    note: str = "",
+    event_fields: dict[str, Any] | None = None,
+    compound: Compound | None = None,
+    audit_data: dict[str, Any] | None = None,
+) -> Moved[ModelT]:
+    """Apply one move of `machine` to `obj`, which the person acting saw at
+    `seen_version`. The UPDATE matches only that version and status, so of two
+    people acting at once exactly one wins; the other gets ChangedMeanwhile
+    saying who got there first, and nothing of theirs is written. `derive`
+    computes fields that follow from the new state (a deadline). The event row,
+    if the machine keeps one, and the audit row go into the caller's transaction."""
+    status = getattr(obj, "status")  # noqa: B009
+    if getattr(obj, "version") != seen_version:  # noqa: B009
+        raise ChangedMeanwhile(_changed_meanwhile_message(obj, machine))
+    if not machine.allows(action, status):
+        field = obj._meta.get_field("status")
+        label = dict(field.flatchoices).get(status, status) if isinstance(field, Field) else status
+        raise NotAllowed(
+            _("This %(object)s is “%(status)s” now: that step is not possible.")
+            % {"object": obj._meta.verbose_name, "status": label}
+        )
+    to_status = machine.target(action, status)
+    now = clock.now()
+    values = {**(changes or {}), "status": to_status, "version": seen_version + 1}
+    before = {name: getattr(obj, name) for name in values}
+    for name, value in values.items():
+        setattr(obj, name, value)
+    if derive is not None:
+        derived = derive(obj)
+        before.update({name: getattr(obj, name) for name in derived})
+        for name, value in derived.items():
+            setattr(obj, name, value)
+        values.update(derived)
+    if not type(obj)._default_manager.filter(pk=obj.pk, version=seen_version, status=status).update(**values):
+        # The caller's object goes back to what it was: the loser's page shows no half-applied move.
+        for name, value in before.items():
+            setattr(obj, name, value)
+        raise ChangedMeanwhile(_changed_meanwhile_message(obj, machine))
+    event = None
+    if machine.event_model:
+        event = apps.get_model(machine.event_model)._default_manager.create(
+            **{machine.event_parent: obj},
+            at=now,
+            actor=by,
+            action=action,
+            from_status=status,
+            to_status=to_status,
+            note=note,
+            **(event_fields or {}),
+        )
+    audit_record(
+        actor=by,
+        action=f"{machine.name}.{action}",
+        obj=obj,
+        compound=compound,
+        data={"move": action, "from": status, "to": to_status, "version": seen_version + 1, **(audit_data or {})},
+    )
+    return Moved(obj=obj, action=action, from_status=status, to_status=to_status, at=now, event=event)
+
+
+def _changed_meanwhile_message(obj: Model, machine: StateMachine) -> str:
+    """Who changed the object since the person acting saw it, from the audit
+    row that every move writes."""
+    last = (
+        AuditEvent.objects.filter(
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            action__in=[f"{machine.name}.{action}" for action in machine.moves],
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if last is None:
+        return str(
+            _("Someone changed this %(object)s meanwhile. Nothing was saved; check the page and try again.")
+            % {"object": obj._meta.verbose_name}
+        )
+    return str(
+        _(
+            "%(actor)s changed this %(object)s meanwhile (%(at)s): %(action)s. "
+            "Nothing was saved; check the page and try again."
+        )
+        % {
+            "actor": last.actor or _("The system"),
+            "object": obj._meta.verbose_name,
+            "at": timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M"),
+            "action": machine.label(last.action.removeprefix(f"{machine.name}.")),
+        }
+    )
 
 
 # --- e-mail -------------------------------------------------------------------
@@ -217,38 +343,8 @@ def owner_application_submit(
     return application
 
 
-def _owner_application_transition(
-    *, application: OwnerApplication, to: str, by: User, reason: str = ""
-) -> OwnerApplication:
-    """Apply one move of OwnerApplication.TRANSITIONS with a conditional update:
-    of two members deciding at once, exactly one wins."""
-    if to not in OwnerApplication.TRANSITIONS[application.status]:
-        raise ChangedMeanwhile(
-            _("This application was already decided: %(status)s.") % {"status": application.get_status_display()}
-        )
-    now = timezone.now()
-    updated = OwnerApplication.objects.filter(pk=application.pk, status=application.status).update(
-        status=to, decided_by=by, decided_at=now, reason=reason
-    )
-    if not updated:
-        current = OwnerApplication.objects.select_related("decided_by").get(pk=application.pk)
-        raise ChangedMeanwhile(
-            _("%(member)s decided this application meanwhile: %(status)s.")
-            % {"member": current.decided_by or "—", "status": current.get_status_display()}
-        )
-    application.refresh_from_db()
-    audit_record(
-        actor=by,
-        action=f"owner_application.{to}",
-        obj=application,
-        compound=application.unit.building.compound,
-        data={"reason": reason} if reason else {},
-    )
-    return application
-
-
 @transaction.atomic
-def owner_application_approve(*, application: OwnerApplication, by: User) -> User:
+def owner_application_approve(*, application: OwnerApplication, by: User, seen_version: int) -> User:
     if User.objects.filter(username__iexact=application.username).exists():
         raise ServiceError(
             _(
@@ -257,7 +353,15 @@ def owner_application_approve(*, application: OwnerApplication, by: User) -> Use
             )
             % {"username": application.username}
         )
-    application = _owner_application_transition(application=application, to=OwnerApplication.Status.APPROVED, by=by)
+    transition_apply(
+        obj=application,
+        machine=OwnerApplication.TRANSITIONS,
+        action="approve",
+        by=by,
+        seen_version=seen_version,
+        changes={"decided_by": by, "decided_at": clock.now()},
+        compound=application.unit.building.compound,
+    )
     user = User.objects.create(
         username=application.username,
         password=application.password_hash,
@@ -265,9 +369,7 @@ def owner_application_approve(*, application: OwnerApplication, by: User) -> Use
         first_name=application.full_name[:150],
         language=application.language,
     )
-    profile = OwnerProfile.objects.create(
-        user=user, phone=application.phone, verified_by=by, verified_at=timezone.now()
-    )
+    profile = OwnerProfile.objects.create(user=user, phone=application.phone, verified_by=by, verified_at=clock.now())
     profile.units.add(application.unit)
     OwnerApplication.objects.filter(pk=application.pk).update(user=user)
     audit_record(actor=by, action="user.create_owner", obj=user, compound=application.unit.building.compound)
@@ -283,11 +385,20 @@ def owner_application_approve(*, application: OwnerApplication, by: User) -> Use
 
 
 @transaction.atomic
-def owner_application_reject(*, application: OwnerApplication, by: User, reason: str) -> OwnerApplication:
+def owner_application_reject(
+    *, application: OwnerApplication, by: User, seen_version: int, reason: str
+) -> OwnerApplication:
     if not reason.strip():
         raise ServiceError(_("Give the owner a reason for the rejection."))
-    application = _owner_application_transition(
-        application=application, to=OwnerApplication.Status.REJECTED, by=by, reason=reason.strip()
+    transition_apply(
+        obj=application,
+        machine=OwnerApplication.TRANSITIONS,
+        action="reject",
+        by=by,
+        seen_version=seen_version,
+        changes={"decided_by": by, "decided_at": clock.now(), "reason": reason.strip()},
+        compound=application.unit.building.compound,
+        audit_data={"reason": reason.strip()},
     )
     _application_decision_email(application=application)
     return application

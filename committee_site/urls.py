@@ -46,7 +46,7 @@ urlpatterns = [
     path("notifications/", views.notification_list_view, name="notification_list"),
     path("notifications/<int:pk>/open/", views.notification_open_view, name="notification_open"),
     path("notifications/read-all/", views.notifications_mark_all_read_view, name="notifications_mark_all_read"),
-    # Before the complaints app's own "<pk>/<step>/" pattern, which would take it.
+    # A complaint's rectification notice joins two apps, so it lives at the top.
     path("complaints/<int:pk>/rectification/", links.complaint_rectification_view, name="complaint_rectification"),
     path("complaints/", include("complaints.urls")),
     path("inspections/", include("inspections.urls")),

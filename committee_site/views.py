@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -34,7 +35,8 @@ from committee_site.access import (
     get_owner_application_for,
     require_committee,
 )
-from committee_site.forms import DecisionForm, LanguageForm, OwnerApplicationForm, RejectApplicationForm
+from committee_site.actions import action_view
+from committee_site.forms import LanguageForm, OwnerApplicationForm, RejectApplicationForm, VersionForm
 from committee_site.models import (
     Building,
     Notification,
@@ -44,6 +46,7 @@ from committee_site.models import (
     ServiceContract,
     ServiceStandard,
     Unit,
+    User,
 )
 from committee_site.pagination import page_or_first
 from committee_site.throttle import client_address, login_blocked
@@ -222,62 +225,58 @@ def owner_application_list_view(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 def owner_application_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    application = get_owner_application_for(request.user, pk)
+    return _application_detail(request, get_owner_application_for(request.user, pk))
+
+
+def _application_detail(
+    request: AuthedRequest, application: OwnerApplication, *, reject_form: RejectApplicationForm | None = None
+) -> HttpResponse:
     return render(
         request,
         "committee_site/owner_application_detail.html",
         {
             "application": application,
-            "decision_form": DecisionForm(initial={"seen_status": application.status}),
-            "reject_form": RejectApplicationForm(),
+            "version_form": VersionForm(initial={"version": application.version}),
+            "reject_form": reject_form or RejectApplicationForm(initial={"version": application.version}),
         },
+        status=400 if reject_form is not None else 200,
     )
 
 
-def _decide(request: AuthedRequest, pk: int, *, approve: bool) -> HttpResponse:
-    application = get_owner_application_for(request.user, pk, write=True)
-    decision = DecisionForm(request.POST)
-    reject_form = RejectApplicationForm(request.POST) if not approve else RejectApplicationForm()
-    if not decision.is_valid() or (not approve and not reject_form.is_valid()):
-        messages.error(request, _("Please correct the errors below."))
-        return render(
-            request,
-            "committee_site/owner_application_detail.html",
-            {"application": application, "decision_form": decision, "reject_form": reject_form},
-            status=400,
-        )
-    if decision.cleaned_data["seen_status"] != application.status:
-        messages.error(
-            request,
-            _("This application changed meanwhile: it is now “%(status)s”. Nothing was saved.")
-            % {"status": application.get_status_display()},
-        )
-        return redirect("owner_application_detail", pk=pk)
-    try:
-        if approve:
-            user = services.owner_application_approve(application=application, by=request.user)
-            messages.success(
-                request,
-                _("Approved. %(name)s can now sign in as “%(username)s”.") % {"name": user, "username": user.username},
-            )
-        else:
-            services.owner_application_reject(
-                application=application, by=request.user, reason=reject_form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Rejected. The applicant has been told the reason by e-mail."))
-    except services.ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("owner_application_detail", pk=pk)
+def _application_page(application: OwnerApplication) -> str:
+    return reverse("owner_application_detail", args=[application.pk])
+
+
+def _application_to_decide(user: User, pk: int) -> OwnerApplication:
+    return get_owner_application_for(user, pk, write=True)
 
 
 @require_POST
-def owner_application_approve_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _decide(request, pk, approve=True)
+@action_view(load=_application_to_decide, form=VersionForm, done="", back=_application_page)
+def owner_application_approve_view(request: AuthedRequest, application: OwnerApplication, data: dict[str, Any]) -> str:
+    user = services.owner_application_approve(application=application, by=request.user, seen_version=data["version"])
+    return _("Approved. %(name)s can now sign in as “%(username)s”.") % {"name": user, "username": user.username}
 
 
 @require_POST
 def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _decide(request, pk, approve=False)
+    application = get_owner_application_for(request.user, pk, write=True)
+    form = RejectApplicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below."))
+        return _application_detail(request, application, reject_form=form)
+    try:
+        services.owner_application_reject(
+            application=application,
+            by=request.user,
+            seen_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Rejected. The applicant has been told the reason by e-mail."))
+    return redirect("owner_application_detail", pk=pk)
 
 
 # --- notifications ------------------------------------------------------------

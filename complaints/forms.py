@@ -7,17 +7,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from committee_site.forms import VersionForm
 from committee_site.models import Building, Compound, Organisation, ServiceArea, Unit, User, phone_validator
 from committee_site.uploads import PhotosField
 from complaints.models import Category, Channel, Priority, PublicationScope, ResponsibleParty, Satisfaction
 
 MAX_PHOTOS = 6
-
-
-class VersionForm(forms.Form):
-    """Every step carries the version the user saw, so a stale page is noticed."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class ComplaintForm(forms.Form):

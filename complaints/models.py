@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from committee_site.access import user_access
 from committee_site.models import BilingualName, Building, Compound, Organisation, ServiceArea, Unit, User
+from committee_site.workflow import Move, StateMachine
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -56,25 +57,27 @@ class Action(models.TextChoices):
 OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS})
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN, Status.REFERRED})
 
-# The one table of allowed moves: action -> (statuses it starts from, status it leads to).
-# A progress note keeps the status; services.complaint_transition applies every row.
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    Action.ACCEPT: (frozenset({Status.SUBMITTED}), Status.ACCEPTED),
-    Action.REJECT: (frozenset({Status.SUBMITTED, Status.ACCEPTED}), Status.REJECTED),
-    Action.ASSIGN: (frozenset({Status.ACCEPTED, Status.ASSIGNED}), Status.ASSIGNED),
-    Action.PLAN: (frozenset({Status.ASSIGNED}), Status.IN_PROGRESS),
-    Action.PROGRESS: (frozenset({Status.IN_PROGRESS}), Status.IN_PROGRESS),
-    Action.REPLY: (frozenset({Status.IN_PROGRESS}), Status.RESOLVED),
-    Action.CONFIRM: (frozenset({Status.RESOLVED}), Status.CLOSED),
-    Action.AUTO_CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
-    Action.DISPUTE: (frozenset({Status.RESOLVED}), Status.IN_PROGRESS),
-    Action.WITHDRAW: (OPEN_STATUSES, Status.WITHDRAWN),
-    Action.REFER: (
-        frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS}),
-        Status.REFERRED,
-    ),
-    Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS),
-}
+# The one table of allowed moves; committee_site.services.transition_apply
+# applies each, and writes it as a ComplaintEvent. A progress note keeps the status.
+TRANSITIONS = StateMachine(
+    name="complaint",
+    moves={
+        Action.ACCEPT: Move(frozenset({Status.SUBMITTED}), Status.ACCEPTED, Action.ACCEPT.label),
+        Action.REJECT: Move(frozenset({Status.SUBMITTED, Status.ACCEPTED}), Status.REJECTED, Action.REJECT.label),
+        Action.ASSIGN: Move(frozenset({Status.ACCEPTED, Status.ASSIGNED}), Status.ASSIGNED, Action.ASSIGN.label),
+        Action.PLAN: Move(frozenset({Status.ASSIGNED}), Status.IN_PROGRESS, Action.PLAN.label),
+        Action.PROGRESS: Move(frozenset({Status.IN_PROGRESS}), None, Action.PROGRESS.label),
+        Action.REPLY: Move(frozenset({Status.IN_PROGRESS}), Status.RESOLVED, Action.REPLY.label),
+        Action.CONFIRM: Move(frozenset({Status.RESOLVED}), Status.CLOSED, Action.CONFIRM.label),
+        Action.AUTO_CLOSE: Move(frozenset({Status.RESOLVED}), Status.CLOSED, Action.AUTO_CLOSE.label),
+        Action.DISPUTE: Move(frozenset({Status.RESOLVED}), Status.IN_PROGRESS, Action.DISPUTE.label),
+        Action.WITHDRAW: Move(OPEN_STATUSES, Status.WITHDRAWN, Action.WITHDRAW.label),
+        Action.REFER: Move(OPEN_STATUSES, Status.REFERRED, Action.REFER.label),
+        Action.REOPEN: Move(frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS, Action.REOPEN.label),
+    },
+    event_model="complaints.ComplaintEvent",
+    event_parent="complaint",
+)
 
 
 class Channel(models.TextChoices):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,17 @@ from committee_site.access import user_access
 from committee_site.models import Building, ServiceArea, User
 from complaints import search
 from complaints.filters import DUE_SOON, OPEN, OVERDUE, SORTS
-from complaints.models import OPEN_STATUSES, Category, Complaint, ComplaintQuerySet, Status, StatusCount
+from complaints.models import (
+    OPEN_STATUSES,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPhoto,
+    ComplaintQuerySet,
+    Publication,
+    Status,
+    StatusCount,
+)
 
 DUE_SOON_HOURS = 48
 NEW_DAYS = 7
@@ -45,6 +55,33 @@ def overseen_compound_ids(user: User) -> frozenset[int]:
 
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+# --- one complaint ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeline:
+    events: list[ComplaintEvent]
+    intake_photos: list[ComplaintPhoto]
+    publication: Publication | None
+
+
+def complaint_timeline(complaint: Complaint, *, internal: bool) -> Timeline:
+    """The complaint page's history: every event with its photos, the photos
+    filed with the complaint, and the published result. The complainant
+    (internal=False) sees only what is meant for the owner. Four queries."""
+    events = ComplaintEvent.objects.filter(complaint=complaint).select_related("actor")
+    photos = ComplaintPhoto.objects.filter(complaint=complaint)
+    if not internal:
+        events = events.filter(visible_to_owner=True)
+        photos = photos.filter(visible_to_owner=True)
+    events = events.prefetch_related(Prefetch("photos", queryset=photos, to_attr="shown_photos"))
+    return Timeline(
+        events=list(events),
+        intake_photos=list(photos.filter(event__isnull=True)),
+        publication=Publication.objects.filter(complaint=complaint).select_related("building").first(),
+    )
 
 
 # --- the dashboard ------------------------------------------------------------------

@@ -19,7 +19,7 @@ from committee_site import clock
 from committee_site.access import committee_members, organisation_members
 from committee_site.models import Building, Compound, Organisation, TimeLimits, Unit, User
 from committee_site.notifications import notify
-from committee_site.services import ChangedMeanwhile, ServiceError, audit_record, reference_next
+from committee_site.services import NotAllowed, ServiceError, audit_record, reference_next, transition_apply
 from committee_site.uploads import photos_discard, photos_store
 from complaints import search
 from complaints.models import (
@@ -38,11 +38,6 @@ from complaints.models import (
     Status,
     StatusCount,
 )
-
-
-class InvalidTransition(ServiceError):
-    """The move is not allowed from the complaint's status."""
-
 
 # --- helpers --------------------------------------------------------------------
 
@@ -118,25 +113,6 @@ COMMITTEE_TOLD = frozenset({Action.REPLY, Action.CONFIRM, Action.DISPUTE, Action
 ASSIGNEE_TOLD = frozenset({Action.ASSIGN, Action.CONFIRM, Action.DISPUTE, Action.WITHDRAW, Action.REOPEN})
 
 
-def _describe_change(complaint_id: int, seen_version: int) -> str:
-    event = (
-        ComplaintEvent.objects.filter(complaint_id=complaint_id, version__gt=seen_version)
-        .select_related("actor")
-        .order_by("-version", "-id")
-        .first()
-    )
-    if event is None:
-        return str(_("Someone changed this complaint meanwhile. Nothing was saved; check the page and try again."))
-    return str(
-        _("%(actor)s changed this complaint meanwhile: %(action)s (%(at)s). Nothing was saved; check and try again.")
-        % {
-            "actor": event.actor or _("The system"),
-            "action": event.get_action_display(),
-            "at": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
-        }
-    )
-
-
 def complaint_transition(
     *,
     complaint: Complaint,
@@ -148,48 +124,25 @@ def complaint_transition(
     visible_to_owner: bool = True,
     photo_names: Sequence[str] = (),
 ) -> Complaint:
-    """Apply one row of TRANSITIONS. The UPDATE only matches the version the
-    user saw, so of two people acting at once exactly one wins; the other gets
-    ChangedMeanwhile saying what happened, and nothing of theirs is half-saved."""
-    allowed_from, to_status = TRANSITIONS[action]
-    if complaint.version != seen_version:
-        raise ChangedMeanwhile(_describe_change(complaint.pk, seen_version))
-    if complaint.status not in allowed_from:
-        raise InvalidTransition(
-            _("This complaint is “%(status)s”: that step is not possible now.")
-            % {"status": complaint.get_status_display()}
-        )
-    from_status = complaint.status
-    now = clock.now()
-    changes = {**(fields or {}), "status": to_status, "updated_at": now, "version": seen_version + 1}
-    for name, value in changes.items():
-        setattr(complaint, name, value)
-    changes["next_due_at"] = complaint.next_due_at = next_due(complaint)
-    updated = Complaint.objects.filter(pk=complaint.pk, version=seen_version, status=from_status).update(**changes)
-    if not updated:
-        raise ChangedMeanwhile(_describe_change(complaint.pk, seen_version))
-    if from_status != to_status:
-        _count(complaint.compound_id, from_status, -1)
-        _count(complaint.compound_id, to_status, +1)
-    event = ComplaintEvent.objects.create(
-        complaint=complaint,
-        at=now,
-        actor=by,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        visible_to_owner=visible_to_owner,
-        version=seen_version + 1,
-    )
-    _photo_rows(complaint, event, photo_names, by=by, visible=visible_to_owner)
-    audit_record(
-        actor=by,
-        action=f"complaint.{action}",
+    """Apply one move of TRANSITIONS through the base's transition_apply, then
+    what every complaint move does besides: the status counts, the photos of
+    the step, and telling the people concerned."""
+    moved = transition_apply(
         obj=complaint,
+        machine=TRANSITIONS,
+        action=action,
+        by=by,
+        seen_version=seen_version,
+        changes={**(fields or {}), "updated_at": clock.now()},
+        derive=lambda c: {"next_due_at": next_due(c)},
+        note=note,
+        event_fields={"visible_to_owner": visible_to_owner, "version": seen_version + 1},
         compound=complaint.compound,
-        data={"from": from_status, "to": to_status},
     )
+    if moved.from_status != moved.to_status:
+        _count(complaint.compound_id, moved.from_status, -1)
+        _count(complaint.compound_id, moved.to_status, +1)
+    _photo_rows(complaint, moved.event, photo_names, by=by, visible=visible_to_owner)  # type: ignore[arg-type]
     recipients: list[User] = []
     if action in OWNER_TOLD and visible_to_owner and complaint.complainant_id:
         recipients.append(complaint.complainant)  # type: ignore[arg-type]
@@ -586,7 +539,7 @@ def complaint_publish(
     from complaints.redaction import personal_details_in
 
     if complaint.status not in (Status.RESOLVED, Status.CLOSED):
-        raise InvalidTransition(_("Only a complaint with a reply can be published."))
+        raise NotAllowed(_("Only a complaint with a reply can be published."))
     _require_text(summary, _("Write the summary to publish."))
     found = personal_details_in(summary, complaint)
     if found:

@@ -15,6 +15,8 @@ from inspections.models import (
     InspectionItem,
     InspectionKind,
     InspectionPlan,
+    Participant,
+    RectificationEvent,
     RectificationNotice,
     SigningParty,
 )
@@ -68,12 +70,25 @@ def get_item_for_reading(user: User, pk: int) -> InspectionItem:
     return item
 
 
-def get_party_for(user: User, pk: int) -> SigningParty:
-    """A party's signature line: signed only by a member of that party."""
+def get_participant_for(user: User, pk: int) -> Participant:
+    """A participant line, changed only by the committee leading the inspection."""
+    participant = Participant.objects.filter(pk=pk).select_related("inspection__compound", "user").first()
+    if participant is None:
+        raise Http404
+    get_inspection_for(user, participant.inspection_id, write=True)
+    return participant
+
+
+def get_party_for(user: User, pk: int, *, signing: bool) -> SigningParty:
+    """A party's signature line. signing=True: to sign it, which only a member
+    of that party may; signing=False: to mark the party absent, which the
+    committee leading the inspection does."""
     party = SigningParty.objects.filter(pk=pk).select_related("inspection__compound").first()
     if party is None:
         raise Http404
-    get_inspection_for(user, party.inspection_id)
+    get_inspection_for(user, party.inspection_id, write=not signing)
+    if not signing:
+        return party
     access = user_access(user)
     compound_id = party.inspection.compound_id
     allowed = {
@@ -131,3 +146,12 @@ def get_notice_for(user: User, pk: int, *, write: bool = False, as_committee: bo
     if write and not (committee if as_committee else addressee):
         raise PermissionDenied
     return notice
+
+
+def get_notice_event_for(user: User, pk: int) -> RectificationEvent:
+    """A step of a notice (for its evidence photos): whoever may read the notice."""
+    event = RectificationEvent.objects.filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    event.notice = get_notice_for(user, event.notice_id)
+    return event

@@ -114,11 +114,13 @@ def seed(*, compound: Compound, committee: User, staff: User, officer: User) -> 
             plan=monthly,
             period_start=start,
         )
-        inspection = services.inspection_start(inspection=inspection, by=committee)
+        inspection = services.inspection_start(inspection=inspection, by=committee, seen_version=inspection.version)
         for item in inspection.items.all():
             deduction, note = findings.get(item.text, (0, ""))
             services.inspection_item_record(item=item, by=committee, deduction=deduction, note=note)
-        inspection = services.inspection_complete(inspection=inspection, by=committee, summary="")
+        inspection = services.inspection_complete(
+            inspection=inspection, by=committee, seen_version=inspection.version, summary=""
+        )
         Inspection.objects.filter(pk=inspection.pk).update(
             created_at=_at(day - timedelta(days=20)), started_at=_at(day), completed_at=_at(day, 11)
         )
@@ -126,7 +128,7 @@ def seed(*, compound: Compound, committee: User, staff: User, officer: User) -> 
         history.append(inspection)
         created += 1 + inspection.items.count()
     # The oldest is archived, as a committee does at the end of a year.
-    services._inspection_transition(inspection=history[0], to=Inspection.Status.ARCHIVED, by=committee)
+    services.inspection_archive(inspection=history[0], by=committee, seen_version=history[0].version)
 
     # Notices from the latest findings, one in every status.
     latest = list(
@@ -140,17 +142,23 @@ def seed(*, compound: Compound, committee: User, staff: User, officer: User) -> 
         )
         created += 1
         if final != RectificationNotice.Status.OPEN:
-            notice = services.rectification_acknowledge(notice=notice, by=staff, note="已安排人员处理")
+            notice = services.rectification_acknowledge(
+                notice=notice, seen_version=notice.version, by=staff, note="已安排人员处理"
+            )
         if final in (
             RectificationNotice.Status.AWAITING_REVIEW,
             RectificationNotice.Status.FAILED,
             RectificationNotice.Status.VERIFIED,
         ):
-            notice = services.rectification_submit(notice=notice, by=staff, note="已处理完毕，请复查", photos=[])
+            notice = services.rectification_submit(
+                notice=notice, seen_version=notice.version, by=staff, note="已处理完毕，请复查", photos=[]
+            )
         if final == RectificationNotice.Status.FAILED:
-            services.rectification_fail(notice=notice, by=committee, note="复查时仍未整改到位")
+            services.rectification_fail(
+                notice=notice, seen_version=notice.version, by=committee, note="复查时仍未整改到位"
+            )
         if final == RectificationNotice.Status.VERIFIED:
-            services.rectification_verify(notice=notice, by=committee, note="复查合格")
+            services.rectification_verify(notice=notice, seen_version=notice.version, by=committee, note="复查合格")
         if overdue:
             # Issued long enough ago that its deadline has passed.
             shift = timedelta(days=4)
@@ -171,7 +179,7 @@ def seed(*, compound: Compound, committee: User, staff: User, officer: User) -> 
         by=committee,
         title="第四季度联合检查" if quarter_start.month == 10 else "",
     )
-    joint = services.inspection_start(inspection=joint, by=committee)
+    joint = services.inspection_start(inspection=joint, by=committee, seen_version=joint.version)
     for item in joint.items.all():
         deduction, note = {"垃圾分类落实": (1, "个别楼栋混投"), "交通标识清晰": (1, "地库限速标识褪色")}.get(
             item.text, (0, "")
@@ -179,8 +187,11 @@ def seed(*, compound: Compound, committee: User, staff: User, officer: User) -> 
         services.inspection_item_record(item=item, by=committee, deduction=deduction, note=note)
     for participant in joint.participants.all():
         services.participant_attendance_set(participant=participant, attended=True, by=committee)
-    joint = services.inspection_complete(inspection=joint, by=committee, summary="整体情况良好，垃圾分类需加强。")
-    services.signing_party_sign(party=joint.parties.get(party="committee"), by=committee)
+    joint = services.inspection_complete(
+        inspection=joint, by=committee, seen_version=joint.version, summary="整体情况良好，垃圾分类需加强。"
+    )
+    committee_party = joint.parties.get(party="committee")
+    services.signing_party_sign(party=committee_party, by=committee, seen_version=committee_party.version)
     created += 1 + joint.items.count()
 
     # And next month's scheduled inspection, planned.

@@ -8,16 +8,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from committee_site.forms import VersionForm
 from committee_site.models import Compound, ServiceArea
 from committee_site.uploads import PhotosField
 from inspections.models import ChecklistTemplate, InspectionKind, InspectionPlan, RectificationNotice
 from inspections.services import MAX_PHOTOS_PER_ITEM
-
-
-class VersionForm(forms.Form):
-    """The version the person saw: a stale page loses against a newer change."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class ItemRecordForm(forms.Form):
@@ -122,7 +117,7 @@ class CopyTemplateForm(forms.Form):
         self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
 
 
-class SignForm(forms.Form):
+class SignForm(VersionForm):
     dissent = forms.CharField(
         label=_("Dissent note (optional)"),
         required=False,
@@ -132,7 +127,7 @@ class SignForm(forms.Form):
     )
 
 
-class AbsentForm(forms.Form):
+class AbsentForm(VersionForm):
     reason = forms.CharField(label=_("Reason for absence"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from committee_site.access import user_access
 from committee_site.models import BilingualName, Compound, Organisation, ServiceArea, User
+from committee_site.workflow import Move, StateMachine
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -235,14 +236,22 @@ class Inspection(models.Model):
         COMPLETED = "completed", _("Completed")
         ARCHIVED = "archived", _("Archived")
 
-    # The only moves an inspection can make; services._inspection_transition applies them.
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.PLANNED: frozenset({Status.IN_PROGRESS}),
-        Status.IN_PROGRESS: frozenset({Status.SIGNING, Status.COMPLETED}),
-        Status.SIGNING: frozenset({Status.COMPLETED}),
-        Status.COMPLETED: frozenset({Status.ARCHIVED}),
-        Status.ARCHIVED: frozenset(),
-    }
+    # The only moves an inspection can make; committee_site.services.transition_apply applies them.
+    TRANSITIONS: ClassVar[StateMachine] = StateMachine(
+        name="inspection",
+        moves={
+            "start": Move(frozenset({Status.PLANNED}), Status.IN_PROGRESS, _("started the inspection")),
+            # A joint inspection's sheet is finished, then every party signs it.
+            "finish_sheet": Move(
+                frozenset({Status.IN_PROGRESS}), Status.SIGNING, _("finished the sheet for signatures")
+            ),
+            "complete": Move(frozenset({Status.IN_PROGRESS}), Status.COMPLETED, _("completed the inspection")),
+            "seal": Move(
+                frozenset({Status.SIGNING}), Status.COMPLETED, _("completed the record with the last signature")
+            ),
+            "archive": Move(frozenset({Status.COMPLETED}), Status.ARCHIVED, _("archived the inspection")),
+        },
+    )
 
     Kind = InspectionKind
 
@@ -441,11 +450,13 @@ class SigningParty(models.Model):
         SIGNED = "signed", _("Signed")
         ABSENT = "absent", _("Absent")
 
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.PENDING: frozenset({Status.SIGNED, Status.ABSENT}),
-        Status.SIGNED: frozenset(),
-        Status.ABSENT: frozenset(),
-    }
+    TRANSITIONS: ClassVar[StateMachine] = StateMachine(
+        name="signing_party",
+        moves={
+            "sign": Move(frozenset({Status.PENDING}), Status.SIGNED, _("signed the record")),
+            "absent": Move(frozenset({Status.PENDING}), Status.ABSENT, _("recorded the party as absent")),
+        },
+    )
 
     inspection = models.ForeignKey(
         Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="parties"
@@ -466,6 +477,7 @@ class SigningParty(models.Model):
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     dissent = models.TextField(_("dissent note"), blank=True, max_length=2000)
     absent_reason = models.TextField(_("reason for absence"), blank=True, max_length=1000)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("signing party")
@@ -520,13 +532,26 @@ class RectificationNotice(models.Model):
         CRITICAL = "critical", _("Critical hazard")
         GENERAL = "general", _("General")
 
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.OPEN: frozenset({Status.IN_PROGRESS, Status.AWAITING_REVIEW}),
-        Status.IN_PROGRESS: frozenset({Status.AWAITING_REVIEW}),
-        Status.AWAITING_REVIEW: frozenset({Status.VERIFIED, Status.FAILED}),
-        Status.FAILED: frozenset({Status.IN_PROGRESS, Status.AWAITING_REVIEW}),
-        Status.VERIFIED: frozenset(),
-    }
+    # The moves of a notice; the actions are RectificationEvent.Action's, and
+    # committee_site.services.transition_apply writes each as an event.
+    TRANSITIONS: ClassVar[StateMachine] = StateMachine(
+        name="rectification",
+        moves={
+            "acknowledge": Move(
+                frozenset({Status.OPEN, Status.FAILED}), Status.IN_PROGRESS, _("acknowledged the notice")
+            ),
+            "progress": Move(frozenset({Status.IN_PROGRESS, Status.FAILED}), None, _("recorded work done")),
+            "submit": Move(
+                frozenset({Status.OPEN, Status.IN_PROGRESS, Status.FAILED}),
+                Status.AWAITING_REVIEW,
+                _("submitted the evidence"),
+            ),
+            "verify": Move(frozenset({Status.AWAITING_REVIEW}), Status.VERIFIED, _("verified the rectification")),
+            "fail": Move(frozenset({Status.AWAITING_REVIEW}), Status.FAILED, _("found the rectification not done")),
+        },
+        event_model="inspections.RectificationEvent",
+        event_parent="notice",
+    )
     # Statuses in which the property company owes work, and so can be overdue.
     WORK_STATUSES: ClassVar[tuple[str, ...]] = (Status.OPEN, Status.IN_PROGRESS, Status.FAILED)
 

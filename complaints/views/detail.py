@@ -1,24 +1,26 @@
-"""The complaint page and every step taken on it."""
+"""The complaint page and one small view per step taken on it: access
+helper, form, service, redirect. Each step has its own named URL
+(complaints:accept, complaints:assign, …)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from committee_site.access import AuthedRequest
-from committee_site.services import ChangedMeanwhile, ServiceError
+from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError
 from committee_site.uploads import photo_response
-from complaints import services
+from complaints import queries, services
 from complaints.access import get_complaint_for, get_complaint_photo_for, is_committee, may, sees_internal
 from complaints.forms import (
     AcceptForm,
@@ -32,113 +34,22 @@ from complaints.forms import (
     ReplyForm,
     WithdrawForm,
 )
-from complaints.models import TRANSITIONS, Action, Complaint, ComplaintEvent, ComplaintPhoto, Publication
+from complaints.models import TRANSITIONS, Action, Complaint
 from complaints.redaction import suggested_summary
 
-
-@dataclass(frozen=True)
-class Step:
-    """One step a user can take on the page: its form and the service it calls."""
-
-    form: type[forms.Form]
-    run: Callable[[Complaint, AuthedRequest, dict[str, Any]], Complaint]
-    done: Any
-
-
-def _version(data: dict[str, Any]) -> int:
-    return int(data["version"])
-
-
-STEPS: dict[str, Step] = {
-    Action.ACCEPT: Step(
-        AcceptForm,
-        lambda c, r, d: services.complaint_accept(
-            complaint=c,
-            by=r.user,
-            seen_version=_version(d),
-            category=d["category"],
-            service_area=d["service_area"],
-            priority=d["priority"],
-            is_complex=d["is_complex"],
-        ),
-        gettext_lazy("Accepted."),
-    ),
-    Action.REJECT: Step(
-        ReasonForm,
-        lambda c, r, d: services.complaint_reject(complaint=c, by=r.user, seen_version=_version(d), reason=d["reason"]),
-        gettext_lazy("Not accepted; the owner has been told why."),
-    ),
-    Action.ASSIGN: Step(
-        AssignForm,
-        lambda c, r, d: services.complaint_assign(
-            complaint=c,
-            by=r.user,
-            seen_version=_version(d),
-            responsible_party=d["responsible_party"],
-            reason=d["reason"],
-            assignee=d["assignee"],
-        ),
-        gettext_lazy("Assigned; the deadline is set."),
-    ),
-    Action.PLAN: Step(
-        PlanForm,
-        lambda c, r, d: services.complaint_plan(
-            complaint=c, by=r.user, seen_version=_version(d), plan=d["plan"], photos=d["photos"]
-        ),
-        gettext_lazy("Handling plan recorded; the owner has been told."),
-    ),
-    Action.PROGRESS: Step(
-        ProgressForm,
-        lambda c, r, d: services.complaint_progress(
-            complaint=c,
-            by=r.user,
-            seen_version=_version(d),
-            note=d["note"],
-            visible_to_owner=d["visible_to_owner"],
-            photos=d["photos"],
-        ),
-        gettext_lazy("Progress recorded."),
-    ),
-    Action.REPLY: Step(
-        ReplyForm,
-        lambda c, r, d: services.complaint_reply(
-            complaint=c, by=r.user, seen_version=_version(d), result=d["result"], photos=d["photos"]
-        ),
-        gettext_lazy("Reply sent to the owner."),
-    ),
-    Action.CONFIRM: Step(
-        ConfirmForm,
-        lambda c, r, d: services.complaint_confirm(
-            complaint=c, by=r.user, seen_version=_version(d), rating=d["rating"], comment=d["comment"]
-        ),
-        gettext_lazy("Thank you. The complaint is closed."),
-    ),
-    Action.DISPUTE: Step(
-        ReasonForm,
-        lambda c, r, d: services.complaint_dispute(
-            complaint=c, by=r.user, seen_version=_version(d), reason=d["reason"]
-        ),
-        gettext_lazy("Your dispute is recorded; the complaint is open again."),
-    ),
-    Action.WITHDRAW: Step(
-        WithdrawForm,
-        lambda c, r, d: services.complaint_withdraw(
-            complaint=c, by=r.user, seen_version=_version(d), reason=d["reason"]
-        ),
-        gettext_lazy("The complaint is withdrawn."),
-    ),
-    Action.REFER: Step(
-        ReferForm,
-        lambda c, r, d: services.complaint_refer(
-            complaint=c, by=r.user, seen_version=_version(d), referred_to=d["referred_to"], note=d["note"]
-        ),
-        gettext_lazy("Referred."),
-    ),
-    Action.REOPEN: Step(
-        ReasonForm,
-        lambda c, r, d: services.complaint_reopen(complaint=c, by=r.user, seen_version=_version(d), reason=d["reason"]),
-        gettext_lazy("Reopened."),
-    ),
+# The form of each step; the step's URL name is its action (complaints:accept).
+STEP_FORMS: dict[str, type[forms.Form]] = {
+    Action.ACCEPT: AcceptForm,
+    Action.REJECT: ReasonForm,
+    Action.ASSIGN: AssignForm,
+    Action.PLAN: PlanForm,
+    Action.PROGRESS: ProgressForm,
+    Action.REPLY: ReplyForm,
+    Action.CONFIRM: ConfirmForm,
+    Action.DISPUTE: ReasonForm,
+    Action.WITHDRAW: WithdrawForm,
+    Action.REFER: ReferForm,
+    Action.REOPEN: ReasonForm,
 }
 
 STEP_TITLES: dict[str, Any] = {
@@ -159,7 +70,7 @@ SECONDARY_STEPS = frozenset({Action.REJECT, Action.WITHDRAW, Action.REFER, Actio
 
 
 def _form_for(action: str, complaint: Complaint, data: Any = None, files: Any = None) -> forms.Form:
-    form_class = STEPS[action].form
+    form_class = STEP_FORMS[action]
     kwargs: dict[str, Any] = {"data": data, "files": files, "prefix": action}
     if form_class is AssignForm:
         kwargs["compound"] = complaint.compound
@@ -181,7 +92,9 @@ def _form_for(action: str, complaint: Complaint, data: Any = None, files: Any = 
 
 
 def _available_steps(user: Any, complaint: Complaint) -> list[str]:
-    return [action for action in STEPS if complaint.status in TRANSITIONS[action][0] and may(user, complaint, action)]
+    return [
+        action for action in STEP_FORMS if TRANSITIONS.allows(action, complaint.status) and may(user, complaint, action)
+    ]
 
 
 def _page(
@@ -193,23 +106,19 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     internal = sees_internal(request.user, complaint)
-    events = ComplaintEvent.objects.filter(complaint=complaint).select_related("actor")
-    photos = ComplaintPhoto.objects.filter(complaint=complaint)
-    if not internal:
-        events = events.filter(visible_to_owner=True)
-        photos = photos.filter(visible_to_owner=True)
-    events = events.prefetch_related(Prefetch("photos", queryset=photos, to_attr="shown_photos"))
+    timeline = queries.complaint_timeline(complaint, internal=internal)
     steps = _available_steps(request.user, complaint)
     step_forms = [
         {
             "action": action,
+            "url": reverse(f"complaints:{action}", args=[complaint.pk]),
             "title": STEP_TITLES[action],
             "form": (bound or {}).get(action) or _form_for(action, complaint),
             "secondary": action in SECONDARY_STEPS,
         }
         for action in sorted(steps, key=lambda action: action in SECONDARY_STEPS)
     ]
-    publication = Publication.objects.filter(complaint=complaint).select_related("building").first()
+    publication = timeline.publication
     can_publish = may(request.user, complaint, Action.PUBLISH) and complaint.status in ("resolved", "closed")
     if can_publish and publish_form is None:
         publish_form = PublishForm(
@@ -225,8 +134,8 @@ def _page(
         "complaints/complaint_detail.html",
         {
             "complaint": complaint,
-            "events": list(events),
-            "intake_photos": [p for p in photos if p.event_id is None],
+            "events": timeline.events,
+            "intake_photos": timeline.intake_photos,
             "step_forms": step_forms,
             "internal": internal,
             "is_committee": is_committee(request.user, complaint),
@@ -242,32 +151,156 @@ def complaint_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return _page(request, get_complaint_for(request.user, pk))
 
 
+# --- the steps -------------------------------------------------------------------------
+
+StepBody = Callable[[AuthedRequest, Complaint, dict[str, Any]], None]
+
+
+def complaint_step(action: str, done: Any) -> Callable[[StepBody], Callable[[AuthedRequest, int], HttpResponse]]:
+    """The frame of every step view, so that each view is only its service
+    call: the access helper for this step, its form, then the body. A bad form
+    or a refusal shows the page again with what the user typed; a step that
+    changed meanwhile or is no longer possible answers 409."""
+
+    def decorate(body: StepBody) -> Callable[[AuthedRequest, int], HttpResponse]:
+        @functools.wraps(body)
+        def view(request: AuthedRequest, pk: int) -> HttpResponse:
+            complaint = get_complaint_for(request.user, pk, action=action)
+            form = _form_for(action, complaint, request.POST, request.FILES)
+            if not form.is_valid():
+                messages.error(request, _("Please correct the errors below; nothing was saved."))
+                return _page(request, complaint, bound={action: form}, status=400)
+            try:
+                body(request, complaint, form.cleaned_data)
+            except ServiceError as error:
+                return _refused(request, pk, action, error)
+            messages.success(request, str(done))
+            return redirect("complaints:detail", pk=pk)
+
+        return view
+
+    return decorate
+
+
+def _refused(request: AuthedRequest, pk: int, action: str, error: ServiceError) -> HttpResponse:
+    """Show the page as it is now, with what the user typed still in the
+    form where the step is still possible."""
+    messages.error(request, error.message)
+    fresh = get_complaint_for(request.user, pk)
+    data = request.POST.copy()
+    data[f"{action}-version"] = str(fresh.version)
+    still_possible = action in _available_steps(request.user, fresh)
+    bound = {action: _form_for(action, fresh, data, request.FILES)} if still_possible else {}
+    status = 409 if isinstance(error, ChangedMeanwhile | NotAllowed) else 400
+    return _page(request, fresh, bound=bound, status=status)
+
+
 @require_POST
-def complaint_step_view(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
-    if action not in STEPS:
-        return render(request, "404.html", status=404)
-    complaint = get_complaint_for(request.user, pk, action=action)
-    form = _form_for(action, complaint, request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Please correct the errors below; nothing was saved."))
-        return _page(request, complaint, bound={action: form}, status=400)
-    step = STEPS[action]
-    try:
-        step.run(complaint, request, form.cleaned_data)
-    except ChangedMeanwhile as error:
-        messages.error(request, error.message)
-        # Show the page as it is now, with what the user typed still in the form.
-        fresh = get_complaint_for(request.user, pk)
-        data = request.POST.copy()
-        data[f"{action}-version"] = str(fresh.version)
-        still_possible = action in _available_steps(request.user, fresh)
-        bound = {action: _form_for(action, fresh, data)} if still_possible else {}
-        return _page(request, fresh, bound=bound, status=409)
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return _page(request, get_complaint_for(request.user, pk), bound={action: form}, status=400)
-    messages.success(request, str(step.done))
-    return redirect("complaints:detail", pk=pk)
+@complaint_step(Action.ACCEPT, gettext_lazy("Accepted."))
+def complaint_accept_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_accept(
+        complaint=complaint,
+        by=request.user,
+        seen_version=data["version"],
+        category=data["category"],
+        service_area=data["service_area"],
+        priority=data["priority"],
+        is_complex=data["is_complex"],
+    )
+
+
+@require_POST
+@complaint_step(Action.REJECT, gettext_lazy("Not accepted; the owner has been told why."))
+def complaint_reject_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_reject(complaint=complaint, by=request.user, seen_version=data["version"], reason=data["reason"])
+
+
+@require_POST
+@complaint_step(Action.ASSIGN, gettext_lazy("Assigned; the deadline is set."))
+def complaint_assign_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_assign(
+        complaint=complaint,
+        by=request.user,
+        seen_version=data["version"],
+        responsible_party=data["responsible_party"],
+        reason=data["reason"],
+        assignee=data["assignee"],
+    )
+
+
+@require_POST
+@complaint_step(Action.PLAN, gettext_lazy("Handling plan recorded; the owner has been told."))
+def complaint_plan_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_plan(
+        complaint=complaint, by=request.user, seen_version=data["version"], plan=data["plan"], photos=data["photos"]
+    )
+
+
+@require_POST
+@complaint_step(Action.PROGRESS, gettext_lazy("Progress recorded."))
+def complaint_progress_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_progress(
+        complaint=complaint,
+        by=request.user,
+        seen_version=data["version"],
+        note=data["note"],
+        visible_to_owner=data["visible_to_owner"],
+        photos=data["photos"],
+    )
+
+
+@require_POST
+@complaint_step(Action.REPLY, gettext_lazy("Reply sent to the owner."))
+def complaint_reply_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_reply(
+        complaint=complaint, by=request.user, seen_version=data["version"], result=data["result"], photos=data["photos"]
+    )
+
+
+@require_POST
+@complaint_step(Action.CONFIRM, gettext_lazy("Thank you. The complaint is closed."))
+def complaint_confirm_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_confirm(
+        complaint=complaint,
+        by=request.user,
+        seen_version=data["version"],
+        rating=data["rating"],
+        comment=data["comment"],
+    )
+
+
+@require_POST
+@complaint_step(Action.DISPUTE, gettext_lazy("Your dispute is recorded; the complaint is open again."))
+def complaint_dispute_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_dispute(
+        complaint=complaint, by=request.user, seen_version=data["version"], reason=data["reason"]
+    )
+
+
+@require_POST
+@complaint_step(Action.WITHDRAW, gettext_lazy("The complaint is withdrawn."))
+def complaint_withdraw_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_withdraw(
+        complaint=complaint, by=request.user, seen_version=data["version"], reason=data["reason"]
+    )
+
+
+@require_POST
+@complaint_step(Action.REFER, gettext_lazy("Referred."))
+def complaint_refer_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_refer(
+        complaint=complaint,
+        by=request.user,
+        seen_version=data["version"],
+        referred_to=data["referred_to"],
+        note=data["note"],
+    )
+
+
+@require_POST
+@complaint_step(Action.REOPEN, gettext_lazy("Reopened."))
+def complaint_reopen_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
+    services.complaint_reopen(complaint=complaint, by=request.user, seen_version=data["version"], reason=data["reason"])
 
 
 @require_POST

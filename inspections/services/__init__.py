@@ -1,6 +1,6 @@
 """Every write of inspections: typed, keyword-only, atomic, each with its
-audit row. Status moves go through one conditional UPDATE per machine, so of
-two people acting at once one wins and the other gets ChangedMeanwhile."""
+audit row. Status moves go through committee_site.services.transition_apply
+with each model's TRANSITIONS table."""
 
 from inspections.services._common import (
     MAX_PHOTOS_PER_ITEM,
@@ -10,14 +10,11 @@ from inspections.services._common import (
     officers,
     property_staff,
 )
-
-# Private, but inspections/demo.py calls it as services.<name>.
-from inspections.services.conducting import _inspection_transition as _inspection_transition
 from inspections.services.conducting import (
+    inspection_archive,
     inspection_complete,
     inspection_finding_add,
     inspection_item_record,
-    inspection_score,
     inspection_start,
     participant_attendance_set,
     signing_party_mark_absent,
@@ -55,6 +52,7 @@ __all__ = [
     "ROLE_PARTY",
     "checklist_item_save",
     "checklist_template_copy",
+    "inspection_archive",
     "inspection_complete",
     "inspection_create",
     "inspection_finding_add",
@@ -63,7 +61,6 @@ __all__ = [
     "inspection_plan_deactivate",
     "inspection_plan_materialise",
     "inspection_reminders_send",
-    "inspection_score",
     "inspection_start",
     "joint_coverage_warn",
     "membership_party",

@@ -6,54 +6,45 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Sum
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from committee_site import clock
 from committee_site.access import committee_members
 from committee_site.models import ServiceArea, User
 from committee_site.notifications import notify
-from committee_site.services import ChangedMeanwhile, ServiceError, audit_record
+from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError, audit_record, transition_apply
 from committee_site.uploads import photos_discard, photos_store
 from inspections.models import Inspection, InspectionItem, InspectionKind, Participant, Party, SigningParty
+from inspections.queries import sheet_totals
 from inspections.services._common import MAX_PHOTOS_PER_ITEM, PHOTO_FOLDER
 
 
-def _inspection_transition(*, inspection: Inspection, to: str, by: User | None, **changes: Any) -> Inspection:
-    """Apply one move of Inspection.TRANSITIONS with a conditional update on
-    the status and version the caller saw."""
-    if to not in Inspection.TRANSITIONS[inspection.status]:
-        raise ChangedMeanwhile(
-            _("This inspection cannot go from “%(from)s” to “%(to)s”; it may have changed meanwhile.")
-            % {"from": inspection.get_status_display(), "to": Inspection.Status(to).label}
-        )
-    updated = Inspection.objects.filter(pk=inspection.pk, status=inspection.status, version=inspection.version).update(
-        status=to, version=F("version") + 1, **changes
+def _move(inspection: Inspection, action: str, *, by: User | None, seen_version: int, **changes: Any) -> Inspection:
+    transition_apply(
+        obj=inspection,
+        machine=Inspection.TRANSITIONS,
+        action=action,
+        by=by,
+        seen_version=seen_version,
+        changes=changes,
+        compound=inspection.compound,
     )
-    if not updated:
-        current = Inspection.objects.get(pk=inspection.pk)
-        raise ChangedMeanwhile(
-            _("Someone changed this inspection meanwhile: it is now “%(status)s”. Nothing was saved.")
-            % {"status": current.get_status_display()}
-        )
-    seen = inspection.status
-    inspection.refresh_from_db()
-    audit_record(actor=by, action=f"inspection.{to}", obj=inspection, compound=inspection.compound, data={"from": seen})
     return inspection
 
 
 @transaction.atomic
-def inspection_start(*, inspection: Inspection, by: User) -> Inspection:
+def inspection_start(*, inspection: Inspection, by: User, seen_version: int) -> Inspection:
     """Start the inspection: the template's items as they are now become the sheet."""
     template = inspection.template
     if template is None:
         raise ServiceError(_("This inspection has no checklist template."))
-    inspection = _inspection_transition(
-        inspection=inspection,
-        to=Inspection.Status.IN_PROGRESS,
+    _move(
+        inspection,
+        "start",
         by=by,
-        started_at=timezone.now(),
+        seen_version=seen_version,
+        started_at=clock.now(),
         template_version=template.version,
         lead=inspection.lead or by,
     )
@@ -120,7 +111,7 @@ def inspection_item_record(
         item.deduction = deduction
         item.note = note
         item.answered = True
-        item.updated_at = timezone.now()
+        item.updated_at = clock.now()
         item.updated_by = by
         item.save(update_fields=["photos", "deduction", "note", "answered", "updated_at", "updated_by"])
         audit_record(
@@ -163,7 +154,7 @@ def inspection_finding_add(
             critical=critical,
             answered=True,
             photos=stored,
-            updated_at=timezone.now(),
+            updated_at=clock.now(),
             updated_by=by,
         )
         audit_record(actor=by, action="inspection_item.add_finding", obj=item, compound=inspection.compound)
@@ -173,27 +164,21 @@ def inspection_finding_add(
     return item
 
 
-def inspection_score(inspection: Inspection) -> int:
-    deducted = inspection.items.filter(extra=False).aggregate(total=Sum("deduction"))["total"] or 0
-    return max(0, (inspection.total_points or 100) - deducted)
-
-
 @transaction.atomic
-def inspection_complete(*, inspection: Inspection, by: User, summary: str = "") -> Inspection:
+def inspection_complete(*, inspection: Inspection, by: User, seen_version: int, summary: str = "") -> Inspection:
     """Finish the sheet. A joint inspection then waits for every party's
     signature; any other inspection is complete at once."""
+    # The row lock makes item saves wait, so the score is of the final sheet.
     Inspection.objects.select_for_update().filter(pk=inspection.pk).exists()
-    unanswered = inspection.items.filter(extra=False, answered=False).count()
-    if unanswered:
+    totals = sheet_totals(inspection)
+    if totals.unanswered:
         raise ServiceError(
-            _("%(count)s items are not answered yet; answer every item before completing.") % {"count": unanswered}
+            _("%(count)s items are not answered yet; answer every item before completing.")
+            % {"count": totals.unanswered}
         )
-    score = inspection_score(inspection)
-    now = timezone.now()
+    score = totals.score
     if inspection.kind == InspectionKind.JOINT:
-        inspection = _inspection_transition(
-            inspection=inspection, to=Inspection.Status.SIGNING, by=by, score=score, summary=summary
-        )
+        _move(inspection, "finish_sheet", by=by, seen_version=seen_version, score=score, summary=summary)
         url = reverse("inspections:inspection_detail", args=[inspection.pk])
         for participant in inspection.participants.select_related("user").exclude(user=by):
             notify(
@@ -203,9 +188,14 @@ def inspection_complete(*, inspection: Inspection, by: User, summary: str = "") 
                 url=url,
             )
         return inspection
-    return _inspection_transition(
-        inspection=inspection, to=Inspection.Status.COMPLETED, by=by, score=score, summary=summary, completed_at=now
+    return _move(
+        inspection, "complete", by=by, seen_version=seen_version, score=score, summary=summary, completed_at=clock.now()
     )
+
+
+@transaction.atomic
+def inspection_archive(*, inspection: Inspection, by: User | None, seen_version: int) -> Inspection:
+    return _move(inspection, "archive", by=by, seen_version=seen_version)
 
 
 @transaction.atomic
@@ -222,40 +212,29 @@ def participant_attendance_set(*, participant: Participant, attended: bool, by: 
     return participant
 
 
-def _party_transition(*, party: SigningParty, to: str, by: User, **changes: Any) -> SigningParty:
-    if to not in SigningParty.TRANSITIONS[party.status]:
-        raise ChangedMeanwhile(
-            _("%(party)s has already been recorded as “%(status)s”.")
-            % {"party": party.get_party_display(), "status": party.get_status_display()}
+def _party_move(*, party: SigningParty, action: str, by: User, seen_version: int, **changes: Any) -> SigningParty:
+    """Record one party's signature or absence. The inspection's row is locked
+    first, so that of two parties signing at once the second sees the first
+    and exactly one of them completes the record."""
+    inspection = Inspection.objects.select_for_update().select_related("compound").get(pk=party.inspection_id)
+    if inspection.status != Inspection.Status.SIGNING:
+        raise NotAllowed(
+            _("The record is signed once its sheet is finished; this inspection is “%(status)s”.")
+            % {"status": inspection.get_status_display()}
         )
-    updated = SigningParty.objects.filter(
-        pk=party.pk, status=party.status, inspection__status=Inspection.Status.SIGNING
-    ).update(status=to, signed_by=by, signed_at=timezone.now(), **changes)
-    if not updated:
-        current = SigningParty.objects.select_related("signed_by").get(pk=party.pk)
-        raise ChangedMeanwhile(
-            _("%(person)s recorded %(party)s as “%(status)s” meanwhile. Nothing was saved.")
-            % {
-                "person": current.signed_by or "—",
-                "party": current.get_party_display(),
-                "status": current.get_status_display(),
-            }
-        )
-    party.refresh_from_db()
-    inspection = party.inspection
-    audit_record(
-        actor=by,
-        action=f"inspection.party_{to}",
-        obj=inspection,
+    transition_apply(
+        obj=party,
+        machine=SigningParty.TRANSITIONS,
+        action=action,
+        by=by,
+        seen_version=seen_version,
+        changes={"signed_by": by, "signed_at": clock.now(), **changes},
         compound=inspection.compound,
-        data={"party": party.party, **{key: str(value) for key, value in changes.items()}},
+        audit_data={"party": party.party},
     )
     # The last party to sign (or be marked absent) completes the record.
     if not inspection.parties.filter(status=SigningParty.Status.PENDING).exists():
-        inspection.refresh_from_db()
-        _inspection_transition(
-            inspection=inspection, to=Inspection.Status.COMPLETED, by=by, completed_at=timezone.now()
-        )
+        _move(inspection, "seal", by=by, seen_version=inspection.version, completed_at=clock.now())
         url = reverse("inspections:inspection_detail", args=[inspection.pk])
         for member in committee_members(inspection.compound):
             notify(
@@ -268,12 +247,12 @@ def _party_transition(*, party: SigningParty, to: str, by: User, **changes: Any)
 
 
 @transaction.atomic
-def signing_party_sign(*, party: SigningParty, by: User, dissent: str = "") -> SigningParty:
-    return _party_transition(party=party, to=SigningParty.Status.SIGNED, by=by, dissent=dissent.strip())
+def signing_party_sign(*, party: SigningParty, by: User, seen_version: int, dissent: str = "") -> SigningParty:
+    return _party_move(party=party, action="sign", by=by, seen_version=seen_version, dissent=dissent.strip())
 
 
 @transaction.atomic
-def signing_party_mark_absent(*, party: SigningParty, by: User, reason: str) -> SigningParty:
+def signing_party_mark_absent(*, party: SigningParty, by: User, seen_version: int, reason: str) -> SigningParty:
     if not reason.strip():
         raise ServiceError(_("Give the reason why this party was absent."))
-    return _party_transition(party=party, to=SigningParty.Status.ABSENT, by=by, absent_reason=reason.strip())
+    return _party_move(party=party, action="absent", by=by, seen_version=seen_version, absent_reason=reason.strip())

@@ -14,7 +14,7 @@ from inspections.views.inspection import (
     party_absent_view,
     party_sign_view,
 )
-from inspections.views.lists import TREND_INSPECTIONS, inspection_list_view, overview_view, quarter_view
+from inspections.views.lists import inspection_list_view, overview_view, quarter_view
 from inspections.views.rectification import (
     NOTICE_FILTERS,
     event_photo_view,
@@ -39,7 +39,6 @@ from inspections.views.templates import (
 __all__ = [
     "NOTICE_FILTERS",
     "PER_PAGE",
-    "TREND_INSPECTIONS",
     "attendance_view",
     "event_photo_view",
     "finding_add_view",

@@ -5,19 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from committee_site.access import AuthedRequest, require_committee, user_access
-from committee_site.models import Compound
+from committee_site.actions import action_view, form_errors_text
+from committee_site.models import Compound, User
 from committee_site.services import ServiceError
 from committee_site.uploads import photo_response
 from inspections import services
-from inspections.access import get_inspection_for, get_item_for, get_item_for_reading, get_party_for
+from inspections.access import (
+    get_inspection_for,
+    get_item_for,
+    get_item_for_reading,
+    get_participant_for,
+    get_party_for,
+)
 from inspections.forms import (
     AbsentForm,
     AttendanceForm,
@@ -29,8 +36,9 @@ from inspections.forms import (
     SignForm,
     VersionForm,
 )
-from inspections.models import ChecklistTemplate, Inspection, InspectionItem, InspectionKind, Participant, SigningParty
-from inspections.views._common import _error_text, _is_htmx
+from inspections.models import ChecklistTemplate, Inspection, InspectionItem, InspectionKind, SigningParty
+from inspections.queries import sheet_totals
+from inspections.views._common import _is_htmx
 
 
 def _detail_context(request: AuthedRequest, inspection: Inspection) -> dict[str, Any]:
@@ -51,9 +59,7 @@ def _detail_context(request: AuthedRequest, inspection: Inspection) -> dict[str,
         "property_company": access.is_property_staff(inspection.compound_id),
         "community_office": access.is_officer(inspection.compound_id),
     }
-    deducted = sum(item.deduction for item in items if not item.extra)
-    answered = sum(1 for item in items if item.answered and not item.extra)
-    on_sheet = sum(1 for item in items if not item.extra)
+    totals = sheet_totals(inspection)
     return {
         "inspection": inspection,
         "sections": sections,
@@ -61,14 +67,12 @@ def _detail_context(request: AuthedRequest, inspection: Inspection) -> dict[str,
         "parties": [(party, my_parties.get(party.party, False)) for party in parties],
         "can_conduct": committee and inspection.editable,
         "committee": committee,
-        "live_score": max(0, (inspection.total_points or 0) - deducted),
-        "answered": answered,
-        "on_sheet": on_sheet,
+        "live_score": totals.score,
+        "answered": totals.answered,
+        "on_sheet": totals.items,
         "finding_form": FindingForm(),
         "complete_form": CompleteForm(initial={"version": inspection.version}),
         "start_form": VersionForm(initial={"version": inspection.version}),
-        "sign_form": SignForm(),
-        "absent_form": AbsentForm(),
         "notice_form": NoticeIssueForm(),
     }
 
@@ -115,27 +119,36 @@ def inspection_create_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "inspections/inspection_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _stale(request: AuthedRequest, form: VersionForm, current: int) -> bool:
-    if not form.is_valid():
-        messages.error(request, _("This form is incomplete; reload the page and try again."))
-        return True
-    if form.cleaned_data["version"] != current:
-        messages.error(request, _("This changed meanwhile; look at it again. Nothing was saved."))
-        return True
-    return False
+def _inspection_page(inspection: Inspection) -> str:
+    return reverse("inspections:inspection_detail", args=[inspection.pk])
+
+
+def _signatures(party: SigningParty) -> str:
+    return reverse("inspections:inspection_detail", args=[party.inspection_id]) + "#signatures"
+
+
+def _to_conduct(user: User, pk: int) -> Inspection:
+    return get_inspection_for(user, pk, write=True)
+
+
+def _to_sign(user: User, pk: int) -> SigningParty:
+    return get_party_for(user, pk, signing=True)
+
+
+def _to_mark_absent(user: User, pk: int) -> SigningParty:
+    # The committee, leading the inspection, records who did not come.
+    return get_party_for(user, pk, signing=False)
 
 
 @require_POST
-def inspection_start_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    inspection = get_inspection_for(request.user, pk, write=True)
-    form = VersionForm(request.POST)
-    if not _stale(request, form, inspection.version):
-        try:
-            services.inspection_start(inspection=inspection, by=request.user)
-            messages.success(request, _("Inspection started. Every item saves itself as you go."))
-        except ServiceError as error:
-            messages.error(request, error.message)
-    return redirect("inspections:inspection_detail", pk=pk)
+@action_view(
+    load=_to_conduct,
+    form=VersionForm,
+    done=gettext_lazy("Inspection started. Every item saves itself as you go."),
+    back=_inspection_page,
+)
+def inspection_start_view(request: AuthedRequest, inspection: Inspection, data: dict[str, Any]) -> None:
+    services.inspection_start(inspection=inspection, by=request.user, seen_version=data["version"])
 
 
 @require_POST
@@ -155,22 +168,19 @@ def item_record_view(request: AuthedRequest, pk: int) -> HttpResponse:
         except ServiceError as failure:
             error = str(failure.message)
     else:
-        error = _error_text(form)
+        error = form_errors_text(form)
     if _is_htmx(request):
         # Only the row's state and photos are swapped: what the inspector is typing stays.
         if error:
             item.refresh_from_db()
-        inspection = item.inspection
-        totals = inspection.items.filter(extra=False).aggregate(
-            deducted=Sum("deduction"), answered=Count("id", filter=Q(answered=True)), on_sheet=Count("id")
-        )
+        totals = sheet_totals(item.inspection)
         context = {
             "item": item,
             "saved": not error,
             "error": error,
-            "live_score": max(0, inspection.total_points - (totals["deducted"] or 0)),
-            "answered": totals["answered"],
-            "on_sheet": totals["on_sheet"],
+            "live_score": totals.score,
+            "answered": totals.answered,
+            "on_sheet": totals.items,
         }
         return render(request, "inspections/includes/item_saved.html", context)
     if error:
@@ -212,35 +222,24 @@ def finding_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Finding added."))
             return redirect(reverse("inspections:inspection_detail", args=[pk]) + f"#item-{item.pk}")
     else:
-        messages.error(request, _("Finding not added: %(error)s") % {"error": _error_text(form)})
+        messages.error(request, _("Finding not added: %(error)s") % {"error": form_errors_text(form)})
     return redirect(reverse("inspections:inspection_detail", args=[pk]) + "#findings")
 
 
 @require_POST
-def inspection_complete_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    inspection = get_inspection_for(request.user, pk, write=True)
-    form = CompleteForm(request.POST)
-    if not _stale(request, form, inspection.version):
-        try:
-            inspection = services.inspection_complete(
-                inspection=inspection, by=request.user, summary=form.cleaned_data["summary"]
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            if inspection.status == Inspection.Status.SIGNING:
-                messages.success(request, _("The sheet is complete. Every party now signs the record."))
-            else:
-                messages.success(request, _("Inspection completed."))
-    return redirect("inspections:inspection_detail", pk=pk)
+@action_view(load=_to_conduct, form=CompleteForm, done=gettext_lazy("Inspection completed."), back=_inspection_page)
+def inspection_complete_view(request: AuthedRequest, inspection: Inspection, data: dict[str, Any]) -> str | None:
+    inspection = services.inspection_complete(
+        inspection=inspection, by=request.user, seen_version=data["version"], summary=data["summary"]
+    )
+    if inspection.status == Inspection.Status.SIGNING:
+        return _("The sheet is complete. Every party now signs the record.")
+    return None
 
 
 @require_POST
 def attendance_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    participant = Participant.objects.filter(pk=pk).select_related("inspection__compound").first()
-    if participant is None:
-        raise Http404
-    get_inspection_for(request.user, participant.inspection_id, write=True)
+    participant = get_participant_for(request.user, pk)
     form = AttendanceForm(request.POST)
     if form.is_valid():
         services.participant_attendance_set(
@@ -253,36 +252,16 @@ def attendance_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def party_sign_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    party = get_party_for(request.user, pk)
-    form = SignForm(request.POST)
-    if form.is_valid():
-        try:
-            services.signing_party_sign(party=party, by=request.user, dissent=form.cleaned_data["dissent"])
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Signed for %(party)s.") % {"party": party.get_party_display()})
-    else:
-        messages.error(request, _error_text(form))
-    return redirect(reverse("inspections:inspection_detail", args=[party.inspection_id]) + "#signatures")
+@action_view(load=_to_sign, form=SignForm, done="", back=_signatures)
+def party_sign_view(request: AuthedRequest, party: SigningParty, data: dict[str, Any]) -> str:
+    services.signing_party_sign(party=party, by=request.user, seen_version=data["version"], dissent=data["dissent"])
+    return _("Signed for %(party)s.") % {"party": party.get_party_display()}
 
 
 @require_POST
-def party_absent_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    party = SigningParty.objects.filter(pk=pk).select_related("inspection__compound").first()
-    if party is None:
-        raise Http404
-    # The committee, leading the inspection, records who did not come.
-    get_inspection_for(request.user, party.inspection_id, write=True)
-    form = AbsentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.signing_party_mark_absent(party=party, by=request.user, reason=form.cleaned_data["reason"])
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(party)s marked absent.") % {"party": party.get_party_display()})
-    else:
-        messages.error(request, _("Give the reason why this party was absent."))
-    return redirect(reverse("inspections:inspection_detail", args=[party.inspection_id]) + "#signatures")
+@action_view(load=_to_mark_absent, form=AbsentForm, done="", back=_signatures)
+def party_absent_view(request: AuthedRequest, party: SigningParty, data: dict[str, Any]) -> str:
+    services.signing_party_mark_absent(
+        party=party, by=request.user, seen_version=data["version"], reason=data["reason"]
+    )
+    return _("%(party)s marked absent.") % {"party": party.get_party_display()}

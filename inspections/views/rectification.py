@@ -11,18 +11,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from committee_site.access import AuthedRequest, user_access
+from committee_site.actions import action_view, form_errors_text
+from committee_site.models import User
 from committee_site.pagination import page_or_first
 from committee_site.services import ServiceError
 from committee_site.uploads import photo_response
 from inspections import services
-from inspections.access import get_inspection_for, get_item_for_reading, get_notice_for
-from inspections.forms import EvidenceForm, FailForm, NoteForm, NoticeIssueForm, VersionForm
-from inspections.models import RectificationEvent, RectificationNotice
-from inspections.views._common import PER_PAGE, _error_text
+from inspections.access import get_inspection_for, get_item_for_reading, get_notice_event_for, get_notice_for
+from inspections.forms import EvidenceForm, FailForm, NoteForm, NoticeIssueForm
+from inspections.models import RectificationNotice
+from inspections.views._common import PER_PAGE
 
 
 @require_POST
@@ -47,7 +49,7 @@ def notice_issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Rectification notice %(reference)s sent.") % {"reference": notice.reference})
             return redirect("inspections:notice_detail", pk=notice.pk)
     else:
-        messages.error(request, _("Notice not sent: %(error)s") % {"error": _error_text(form)})
+        messages.error(request, _("Notice not sent: %(error)s") % {"error": form_errors_text(form)})
     return redirect(reverse("inspections:inspection_detail", args=[item.inspection_id]) + f"#item-{item.pk}")
 
 
@@ -108,76 +110,75 @@ def notice_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _notice_action(
-    request: AuthedRequest, pk: int, *, as_committee: bool, form_class: type[VersionForm], act: Any
-) -> HttpResponse:
-    notice = get_notice_for(request.user, pk, write=True, as_committee=as_committee)
-    form = form_class(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Nothing was saved: %(error)s") % {"error": _error_text(form)})
-    elif form.cleaned_data["version"] != notice.version:
-        messages.error(request, _("Someone acted on this notice meanwhile; look at it again. Nothing was saved."))
-    else:
-        try:
-            message = act(notice, form.cleaned_data)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, message)
-    return redirect("inspections:notice_detail", pk=pk)
+def _notice_page(notice: RectificationNotice) -> str:
+    return reverse("inspections:notice_detail", args=[notice.pk])
+
+
+def _as_addressee(user: User, pk: int) -> RectificationNotice:
+    return get_notice_for(user, pk, write=True)
+
+
+def _as_committee(user: User, pk: int) -> RectificationNotice:
+    return get_notice_for(user, pk, write=True, as_committee=True)
 
 
 @require_POST
-def notice_acknowledge_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
-        services.rectification_acknowledge(notice=notice, by=request.user, note=data["note"])
-        return _("Acknowledged. The committee has been told.")
-
-    return _notice_action(request, pk, as_committee=False, form_class=NoteForm, act=act)
-
-
-@require_POST
-def notice_progress_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
-        services.rectification_progress(notice=notice, by=request.user, note=data["note"], version=data["version"])
-        return _("Work recorded.")
-
-    return _notice_action(request, pk, as_committee=False, form_class=NoteForm, act=act)
+@action_view(
+    load=_as_addressee,
+    form=NoteForm,
+    done=gettext_lazy("Acknowledged. The committee has been told."),
+    back=_notice_page,
+)
+def notice_acknowledge_view(request: AuthedRequest, notice: RectificationNotice, data: dict[str, Any]) -> None:
+    services.rectification_acknowledge(notice=notice, by=request.user, seen_version=data["version"], note=data["note"])
 
 
 @require_POST
-def notice_submit_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
-        services.rectification_submit(notice=notice, by=request.user, note=data["note"], photos=data["photos"])
-        return _("Evidence submitted. The committee will re-inspect.")
-
-    return _notice_action(request, pk, as_committee=False, form_class=EvidenceForm, act=act)
+@action_view(load=_as_addressee, form=NoteForm, done=gettext_lazy("Work recorded."), back=_notice_page)
+def notice_progress_view(request: AuthedRequest, notice: RectificationNotice, data: dict[str, Any]) -> None:
+    services.rectification_progress(notice=notice, by=request.user, seen_version=data["version"], note=data["note"])
 
 
 @require_POST
-def notice_verify_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
-        services.rectification_verify(notice=notice, by=request.user, note=data["note"])
-        return _("Verified: the rectification is accepted.")
-
-    return _notice_action(request, pk, as_committee=True, form_class=NoteForm, act=act)
+@action_view(
+    load=_as_addressee,
+    form=EvidenceForm,
+    done=gettext_lazy("Evidence submitted. The committee will re-inspect."),
+    back=_notice_page,
+)
+def notice_submit_view(request: AuthedRequest, notice: RectificationNotice, data: dict[str, Any]) -> None:
+    services.rectification_submit(
+        notice=notice, by=request.user, seen_version=data["version"], note=data["note"], photos=data["photos"]
+    )
 
 
 @require_POST
-def notice_fail_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    def act(notice: RectificationNotice, data: dict[str, Any]) -> str:
-        services.rectification_fail(notice=notice, by=request.user, note=data["note"], deadline=data["deadline"])
-        return _("Re-inspection failed; the property company has a new deadline.")
+@action_view(
+    load=_as_committee,
+    form=NoteForm,
+    done=gettext_lazy("Verified: the rectification is accepted."),
+    back=_notice_page,
+)
+def notice_verify_view(request: AuthedRequest, notice: RectificationNotice, data: dict[str, Any]) -> None:
+    services.rectification_verify(notice=notice, by=request.user, seen_version=data["version"], note=data["note"])
 
-    return _notice_action(request, pk, as_committee=True, form_class=FailForm, act=act)
+
+@require_POST
+@action_view(
+    load=_as_committee,
+    form=FailForm,
+    done=gettext_lazy("Re-inspection failed; the property company has a new deadline."),
+    back=_notice_page,
+)
+def notice_fail_view(request: AuthedRequest, notice: RectificationNotice, data: dict[str, Any]) -> None:
+    services.rectification_fail(
+        notice=notice, by=request.user, seen_version=data["version"], note=data["note"], deadline=data["deadline"]
+    )
 
 
 @require_GET
 def event_photo_view(request: AuthedRequest, pk: int, index: int) -> FileResponse:
-    event = RectificationEvent.objects.filter(pk=pk).first()
-    if event is None:
-        raise Http404
-    get_notice_for(request.user, event.notice_id)
+    event = get_notice_event_for(request.user, pk)
     if index >= len(event.photos):
         raise Http404
     return photo_response(event.photos[index], download_name=f"rectification-{event.notice_id}-{index + 1}.jpg")

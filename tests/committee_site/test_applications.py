@@ -7,6 +7,7 @@ from committee_site.models import AuditEvent, Notification, OutgoingEmail, Owner
 from tests import factories
 from tests.conftest import client_for
 from tests.factories import PASSWORD
+from tests.races import postgresql_only, race
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def test_approve_creates_a_verified_owner_who_can_sign_in(
     application = factories.OwnerApplicationFactory(unit=unit, username="newowner", language="en")
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(committee_member).post(
-            reverse("owner_application_approve", args=[application.pk]), {"seen_status": "pending"}
+            reverse("owner_application_approve", args=[application.pk]), {"version": 1}
         )
     assert response.status_code == 302
     application.refresh_from_db()
@@ -115,12 +116,12 @@ def test_reject_needs_a_reason_and_mails_it(unit, committee_member, mailoutbox, 
     application = factories.OwnerApplicationFactory(unit=unit)
     client = client_for(committee_member)
     url = reverse("owner_application_reject", args=[application.pk])
-    response = client.post(url, {"seen_status": "pending", "reason": ""})
+    response = client.post(url, {"version": 1, "reason": ""})
     assert response.status_code == 400
     application.refresh_from_db()
     assert application.status == "pending"
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"seen_status": "pending", "reason": "房产登记上没有您的名字"})
+        client.post(url, {"version": 1, "reason": "房产登记上没有您的名字"})
     application.refresh_from_db()
     assert application.status == "rejected"
     assert application.reason == "房产登记上没有您的名字"
@@ -130,11 +131,14 @@ def test_reject_needs_a_reason_and_mails_it(unit, committee_member, mailoutbox, 
 
 def test_a_decision_on_a_stale_page_changes_nothing(unit, committee_member):
     application = factories.OwnerApplicationFactory(unit=unit)
-    services.owner_application_reject(application=application, by=committee_member, reason="重复申请")
-    response = client_for(committee_member).post(
-        reverse("owner_application_approve", args=[application.pk]), {"seen_status": "pending"}, follow=True
+    services.owner_application_reject(
+        application=application, seen_version=application.version, by=committee_member, reason="重复申请"
     )
-    assert "这份申请在此期间已被他人处理，当前状态为“已驳回”。您的操作未保存。" in response.content.decode()
+    response = client_for(committee_member).post(
+        reverse("owner_application_approve", args=[application.pk]), {"version": 1}, follow=True
+    )
+    assert f"在此期间{committee_member}已处理该业主账号申请" in response.content.decode()
+    assert "驳回了申请。您的操作未保存，请查看页面后重试。" in response.content.decode()
     application.refresh_from_db()
     assert application.status == "rejected"
     assert not User.objects.filter(username=application.username).exists()
@@ -144,9 +148,11 @@ def test_two_members_deciding_at_once_only_one_wins(unit, committee_member, comp
     second = factories.member_of(compound.committee, role="committee_member", username="second")
     application = factories.OwnerApplicationFactory(unit=unit)
     stale_copy = OwnerApplication.objects.get(pk=application.pk)
-    services.owner_application_approve(application=application, by=committee_member)
+    services.owner_application_approve(application=application, seen_version=application.version, by=committee_member)
     with pytest.raises(services.ChangedMeanwhile):
-        services.owner_application_reject(application=stale_copy, by=second, reason="no")
+        services.owner_application_reject(
+            application=stale_copy, seen_version=stale_copy.version, by=second, reason="no"
+        )
     stale_copy.refresh_from_db()
     assert stale_copy.status == "approved"
     assert stale_copy.decided_by == committee_member
@@ -162,8 +168,8 @@ def test_only_the_compounds_committee_sees_and_decides_applications(
     for user in (owner, property_staff, officer, other_committee_member):
         client = client_for(user)
         assert client.get(detail).status_code == 404
-        assert client.post(approve, {"seen_status": "pending"}).status_code == 404
-        assert client.post(reject, {"seen_status": "pending", "reason": "x"}).status_code == 404
+        assert client.post(approve, {"version": 1}).status_code == 404
+        assert client.post(reject, {"version": 1, "reason": "x"}).status_code == 404
     for user in (owner, property_staff, officer):
         assert client_for(user).get(reverse("owner_application_list")).status_code == 403
     listing = client_for(other_committee_member).get(reverse("owner_application_list"))
@@ -217,5 +223,33 @@ def test_application_list_and_home_cost_a_fixed_number_of_queries(
 
 def test_outgoing_email_is_the_only_channel_for_applicant_mail(unit, committee_member):
     application = factories.OwnerApplicationFactory(unit=unit)
-    services.owner_application_reject(application=application, by=committee_member, reason="x")
+    services.owner_application_reject(
+        application=application, seen_version=application.version, by=committee_member, reason="x"
+    )
     assert OutgoingEmail.objects.filter(to=application.email).count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_members_deciding_at_the_same_moment_exactly_one_decision_lands(unit, compound, committee_member):
+    second = factories.member_of(compound.committee, role="committee_member", username="second")
+    application = factories.OwnerApplicationFactory(unit=unit, username="racer")
+
+    def load():
+        return OwnerApplication.objects.select_related("unit__building__compound").get(pk=application.pk)
+
+    outcomes = race(
+        (load, lambda a: services.owner_application_approve(application=a, by=committee_member, seen_version=1)),
+        (load, lambda a: services.owner_application_reject(application=a, by=second, seen_version=1, reason="重复")),
+    )
+    losers = [o for o in outcomes if isinstance(o, services.ChangedMeanwhile)]
+    winners = [o for o in outcomes if isinstance(o, User | OwnerApplication)]
+    assert (len(winners), len(losers)) == (1, 1), outcomes
+    application.refresh_from_db()
+    approved = isinstance(winners[0], User)
+    assert (application.status, application.version) == ("approved" if approved else "rejected", 2)
+    assert User.objects.filter(username="racer").exists() == approved
+    decisions = AuditEvent.objects.filter(object_id=str(application.pk), object_type="committee_site.ownerapplication")
+    assert list(decisions.exclude(action="owner_application.submit").values_list("action", flat=True)) == [
+        "owner_application.approve" if approved else "owner_application.reject"
+    ]

@@ -1,66 +1,36 @@
 """Two people acting on one complaint at the same moment, each through their
 own database connection: one wins, the other is told, nothing is lost."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from committee_site.services import ChangedMeanwhile
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, Status, StatusCount
 from tests import factories
 from tests.complaints.conftest import file_complaint
+from tests.races import postgresql_only, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data"),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite runs one writer at a time"),
+    postgresql_only,
 ]
 
 
-def _race(*actions):
-    """Run each action in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            complaint = Complaint.objects.select_related("compound", "category", "complainant").get(
-                pk=action.complaint_pk
-            )
-            barrier.wait(timeout=10)
-            outcomes[index] = action(complaint)
-        except Exception as error:  # the loser's exception is the result under test
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
-class Step:
-    def __init__(self, complaint_pk, call):
-        self.complaint_pk = complaint_pk
-        self.call = call
-
-    def __call__(self, complaint):
-        return self.call(complaint)
+def _load(pk):
+    return lambda: Complaint.objects.select_related("compound", "category", "complainant").get(pk=pk)
 
 
 def test_accept_and_reject_at_once_exactly_one_wins(compound, owner, committee_member):
     second = factories.member_of(compound.committee, role="committee_member", username="second")
     complaint = file_complaint(owner)
-    outcomes = _race(
-        Step(complaint.pk, lambda c: services.complaint_accept(
+    outcomes = race(
+        (_load(complaint.pk), lambda c: services.complaint_accept(
             complaint=c, by=committee_member, seen_version=1, category=c.category, service_area=None, priority="urgent"
         )),
-        Step(complaint.pk, lambda c: services.complaint_reject(complaint=c, by=second, seen_version=1, reason="重复")),
+        (_load(complaint.pk), lambda c: services.complaint_reject(
+            complaint=c, by=second, seen_version=1, reason="重复"
+        )),
     )  # fmt: skip
     winners = [o for o in outcomes if isinstance(o, Complaint)]
     losers = [o for o in outcomes if isinstance(o, ChangedMeanwhile)]
@@ -80,11 +50,11 @@ def test_two_progress_notes_at_once_one_is_refused_not_lost(compound, owner, com
 
     complaint = drive(file_complaint(owner), Status.IN_PROGRESS, committee=committee_member, staff=property_staff)
     version = complaint.version
-    outcomes = _race(
-        Step(complaint.pk, lambda c: services.complaint_progress(
+    outcomes = race(
+        (_load(complaint.pk), lambda c: services.complaint_progress(
             complaint=c, by=property_staff, seen_version=version, note="A 的进展", visible_to_owner=True
         )),
-        Step(complaint.pk, lambda c: services.complaint_progress(
+        (_load(complaint.pk), lambda c: services.complaint_progress(
             complaint=c, by=committee_member, seen_version=version, note="B 的进展", visible_to_owner=True
         )),
     )  # fmt: skip

@@ -24,7 +24,7 @@ def _photo(name="photo.jpg", data=None):
 def _step(client, complaint, action, **data):
     payload = {f"{action}-{key}": value for key, value in data.items()}
     payload.setdefault(f"{action}-version", complaint.version)
-    return client.post(reverse("complaints:step", args=[complaint.pk, action]), payload)
+    return client.post(reverse(f"complaints:{action}", args=[complaint.pk]), payload)
 
 
 def _media_files():
@@ -260,15 +260,15 @@ def test_each_step_is_taken_only_by_its_role(
 def test_steps_refuse_get_and_unknown_steps_are_not_found(owner, committee_member):
     complaint = file_complaint(owner)
     client = client_for(committee_member)
-    assert client.get(reverse("complaints:step", args=[complaint.pk, "accept"])).status_code == 405
-    assert client.post(reverse("complaints:step", args=[complaint.pk, "delete"])).status_code == 404
+    assert client.get(reverse("complaints:accept", args=[complaint.pk])).status_code == 405
+    assert client.post(f"/complaints/{complaint.pk}/delete/").status_code == 404
 
 
 def test_a_step_that_does_not_fit_the_status_says_so(owner, committee_member):
     complaint = file_complaint(owner)
     response = _step(client_for(committee_member), complaint, "reopen", reason="x")
-    assert response.status_code == 400
-    assert "这条投诉当前为“待受理”，现在不能进行这一步。" in response.content.decode()
+    assert response.status_code == 409
+    assert "该投诉当前为“待受理”，不能进行这一步。" in response.content.decode()
     complaint.refresh_from_db()
     assert (complaint.status, complaint.version) == (Status.SUBMITTED, 1)
 
@@ -287,7 +287,8 @@ def test_a_stale_form_loses_says_what_changed_and_keeps_the_typing(owner, commit
     response = _step(client_for(committee_member), complaint, "reject", reason="我的理由很长", version=1)
     assert response.status_code == 409
     page = response.content.decode()
-    assert "在此期间王委员受理了投诉" in page
+    assert "在此期间王委员已处理该投诉" in page
+    assert "：受理了投诉。您的操作未保存" in page
     assert "我的理由很长" in page
     complaint.refresh_from_db()
     assert complaint.status == Status.ACCEPTED

@@ -25,7 +25,7 @@ def joint(compound, committee_member, property_staff, officer, default_template)
         planned_on=__import__("datetime").date(2026, 11, 30),
         by=committee_member,
     )
-    return services.inspection_start(inspection=inspection, by=committee_member)
+    return services.inspection_start(inspection=inspection, seen_version=inspection.version, by=committee_member)
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def random_check(compound, committee_member, default_template):
         planned_on=__import__("datetime").date(2026, 11, 30),
         by=committee_member,
     )
-    return services.inspection_start(inspection=inspection, by=committee_member)
+    return services.inspection_start(inspection=inspection, seen_version=inspection.version, by=committee_member)
 
 
 def answer_all(inspection, by, deductions=None):

@@ -30,7 +30,9 @@ def world(joint, random_check, committee_member, property_staff, officer, owner,
         severity="critical",
         item=item,
     )
-    notice = services.rectification_submit(notice=notice, by=property_staff, note="已清理", photos=[_photo()])
+    notice = services.rectification_submit(
+        notice=notice, seen_version=notice.version, by=property_staff, note="已清理", photos=[_photo()]
+    )
     return {
         "joint": joint,
         "random": random_check,
@@ -280,7 +282,7 @@ def test_fake_image_is_refused_with_a_message(random_check, committee_member):
 
 def test_saving_on_a_completed_inspection_says_so(random_check, committee_member):
     answer_all(random_check, committee_member)
-    services.inspection_complete(inspection=random_check, by=committee_member)
+    services.inspection_complete(inspection=random_check, seen_version=random_check.version, by=committee_member)
     item = random_check.items.first()
     response = client_for(committee_member).post(
         reverse("inspections:item_record", args=[item.pk]), {"deduction": "1"}, HTTP_HX_REQUEST="true"
@@ -298,7 +300,8 @@ def test_complete_with_a_stale_page_saves_nothing(random_check, committee_member
         {"version": random_check.version + 5, "summary": "x"},
         follow=True,
     )
-    assert "内容刚被他人更改" in response.content.decode()
+    assert f"在此期间{committee_member}已处理该检查" in response.content.decode()
+    assert "开始了检查。您的操作未保存，请查看页面后重试。" in response.content.decode()
     random_check.refresh_from_db()
     assert random_check.status == "in_progress"
 
@@ -347,7 +350,8 @@ def test_raise_notice_from_a_finding_and_act_on_it(random_check, committee_membe
         {"version": notice.version - 1, "note": "done"},
         follow=True,
     )
-    assert "该通知单刚被他人处理" in response.content.decode()
+    assert f"在此期间{property_staff}已处理该整改通知单" in response.content.decode()
+    assert "签收了整改通知单。您的操作未保存" in response.content.decode()
     staff.post(
         reverse("inspections:notice_submit", args=[notice.pk]),
         {
@@ -377,11 +381,11 @@ def test_joint_signing_through_the_pages(joint, committee_member, property_staff
     )
     for user, party in [(committee_member, "committee"), (property_staff, "property_company")]:
         client_for(user).post(
-            reverse("inspections:party_sign", args=[joint.parties.get(party=party).pk]), {"dissent": ""}
+            reverse("inspections:party_sign", args=[joint.parties.get(party=party).pk]), {"version": 1, "dissent": ""}
         )
     response = client_for(officer).post(
         reverse("inspections:party_sign", args=[joint.parties.get(party="community_office").pk]),
-        {"dissent": "<i>扣分偏少</i>"},
+        {"version": 1, "dissent": "<i>扣分偏少</i>"},
         follow=True,
     )
     html = response.content.decode()
@@ -479,11 +483,13 @@ def _grow(compound, committee_member, default_template, count):
             planned_on=date(2026, 1 + n % 11, 1),
             by=committee_member,
         )
-        inspection = services.inspection_start(inspection=inspection, by=committee_member)
+        inspection = services.inspection_start(
+            inspection=inspection, seen_version=inspection.version, by=committee_member
+        )
         item = inspection.items.first()
         services.inspection_item_record(item=item, by=committee_member, deduction=1, note="")
         answer_all(inspection, committee_member, {item.text: 1})
-        services.inspection_complete(inspection=inspection, by=committee_member)
+        services.inspection_complete(inspection=inspection, seen_version=inspection.version, by=committee_member)
         services.rectification_issue(
             compound=compound, by=committee_member, title=f"整改{n}", description="x", severity="general", item=item
         )
@@ -537,10 +543,10 @@ def test_detail_and_notice_pages_cost_the_same_with_few_and_many_rows(world, com
         )
     for _n in range(3):
         factories.member_of(joint.compound.property_company, role="property_staff")
-    notice = services.rectification_fail(notice=notice, by=committee_member, note="no")
-    notice = services.rectification_acknowledge(notice=notice, by=property_staff)
+    notice = services.rectification_fail(notice=notice, seen_version=notice.version, by=committee_member, note="no")
+    notice = services.rectification_acknowledge(notice=notice, seen_version=notice.version, by=property_staff)
     for n in range(5):
-        services.rectification_progress(notice=notice, by=property_staff, note=f"第{n}步", version=notice.version)
+        services.rectification_progress(notice=notice, by=property_staff, note=f"第{n}步", seen_version=notice.version)
         notice.refresh_from_db()
     client = client_for(committee_member)
     assert _count(client, reverse("inspections:inspection_detail", args=[joint.pk])) == few_detail
@@ -552,7 +558,7 @@ def test_verifying_an_open_notice_through_the_page_explains_why_not(notice, comm
         reverse("inspections:notice_verify", args=[notice.pk]), {"version": notice.version, "note": ""}, follow=True
     )
     assert response.status_code == 200
-    assert "该通知单不能从“待整改”变为“复查通过”，可能已被他人处理。" in response.content.decode()
+    assert "该整改通知单当前为“待整改”，不能进行这一步。" in response.content.decode()
     notice.refresh_from_db()
     assert notice.status == "open"
 
