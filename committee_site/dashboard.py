@@ -9,9 +9,7 @@ from django.views.decorators.http import require_GET
 
 from committee_site.access import AuthedRequest, user_access
 from committee_site.models import Compound, Notification, OwnerApplication
-from complaints.models import OPEN_STATUSES, Complaint, Status
-
-SHORT_LIST = 5
+from complaints import queries as complaint_queries
 
 
 @require_GET
@@ -31,38 +29,7 @@ def home_view(request: AuthedRequest) -> HttpResponse:
             .order_by("created_at", "id")[:5]
         )
     recent = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:5])
-    complaints = Complaint.objects.select_related("category")
-    # Each person's own queue: the owner's open complaints, the committee's
-    # complaints waiting for acceptance, the staff's assigned work by urgency.
-    my_open = (
-        list(
-            complaints.filter(complainant=request.user, status__in=OPEN_STATUSES | {Status.RESOLVED}).order_by(
-                "-submitted_at", "-id"
-            )[:SHORT_LIST]
-        )
-        if access.owner_compound_ids
-        else []
-    )
-    to_accept = (
-        list(
-            complaints.filter(compound_id__in=access.committee_compound_ids, status=Status.SUBMITTED).order_by(
-                "next_due_at", "id"
-            )[:SHORT_LIST]
-        )
-        if access.committee_compound_ids
-        else []
-    )
-    assigned = (
-        list(
-            complaints.filter(
-                compound_id__in=access.property_compound_ids,
-                assignee_id__in=access.organisation_ids,
-                status__in=OPEN_STATUSES,
-            ).order_by("next_due_at", "id")[:SHORT_LIST]
-        )
-        if access.property_compound_ids
-        else []
-    )
+    queues = complaint_queries.home_queues(request.user)
     return render(
         request,
         "committee_site/home.html",
@@ -70,8 +37,8 @@ def home_view(request: AuthedRequest) -> HttpResponse:
             "compounds": compounds,
             "pending_applications": pending,
             "recent_notifications": recent,
-            "my_open_complaints": my_open,
-            "complaints_to_accept": to_accept,
-            "assigned_complaints": assigned,
+            "my_open_complaints": queues.mine,
+            "complaints_to_accept": queues.to_accept,
+            "assigned_complaints": queues.assigned,
         },
     )

@@ -13,7 +13,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -27,7 +26,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from committee_site import services
+from committee_site import queries, services
 from committee_site.access import (
     AuthedRequest,
     get_compound_for,
@@ -38,14 +37,8 @@ from committee_site.access import (
 from committee_site.actions import action_view
 from committee_site.forms import LanguageForm, OwnerApplicationForm, RejectApplicationForm, VersionForm
 from committee_site.models import (
-    Building,
     Notification,
     OwnerApplication,
-    OwnerProfile,
-    ServiceArea,
-    ServiceContract,
-    ServiceStandard,
-    Unit,
     User,
 )
 from committee_site.pagination import page_or_first
@@ -164,13 +157,8 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def account_view(request: AuthedRequest) -> HttpResponse:
-    profile = (
-        OwnerProfile.objects.filter(user=request.user)
-        .prefetch_related(Prefetch("units", queryset=Unit.objects.select_related("building__compound")))
-        .first()
-    )
-    memberships = request.user.memberships.filter(active=True).select_related("organisation")
-    return render(request, "committee_site/account.html", {"profile": profile, "memberships": memberships})
+    page = queries.account_page(request.user)
+    return render(request, "committee_site/account.html", {"profile": page.profile, "memberships": page.memberships})
 
 
 # --- home and compounds -------------------------------------------------------
@@ -179,24 +167,11 @@ def account_view(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def compound_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     compound = get_compound_for(request.user, pk)
-    buildings = list(Building.objects.filter(compound=compound).order_by("sort_key", "number"))
-    contract = (
-        ServiceContract.objects.filter(compound=compound)
-        .select_related("property_company")
-        .order_by("-starts_on")
-        .prefetch_related(Prefetch("standards", queryset=ServiceStandard.objects.select_related("service_area")))
-        .first()
-    )
-    areas = list(ServiceArea.objects.filter(active=True))
-    standards_by_area: dict[int, list[ServiceStandard]] = {}
-    if contract is not None:
-        for standard in contract.standards.all():
-            standards_by_area.setdefault(standard.service_area_id, []).append(standard)
-    area_rows = [(area, standards_by_area.get(area.pk, [])) for area in areas]
+    page = queries.compound_page(compound)
     return render(
         request,
         "committee_site/compound_detail.html",
-        {"compound": compound, "buildings": buildings, "contract": contract, "area_rows": area_rows},
+        {"compound": compound, "buildings": page.buildings, "contract": page.contract, "area_rows": page.area_rows},
     )
 
 

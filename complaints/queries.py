@@ -84,6 +84,37 @@ def complaint_timeline(complaint: Complaint, *, internal: bool) -> Timeline:
     )
 
 
+# --- the home page --------------------------------------------------------------------
+
+HOME_QUEUE = 5
+
+
+@dataclass(frozen=True)
+class HomeQueues:
+    """Each person's own queue on the home page: the owner's open complaints,
+    the complaints waiting for the committee's acceptance, the property
+    staff's assigned work by urgency. At most HOME_QUEUE rows each."""
+
+    mine: list[Complaint]
+    to_accept: list[Complaint]
+    assigned: list[Complaint]
+
+
+def home_queues(user: User) -> HomeQueues:
+    access = user_access(user)
+    visible = Complaint.objects.visible_to(user).select_related("category")
+    mine = visible.filter(complainant=user, status__in=OPEN_STATUSES | {Status.RESOLVED})
+    to_accept = visible.filter(compound_id__in=access.committee_compound_ids, status=Status.SUBMITTED)
+    assigned = visible.filter(
+        compound_id__in=access.property_compound_ids, assignee_id__in=access.organisation_ids, status__in=OPEN_STATUSES
+    )
+    return HomeQueues(
+        mine=list(mine.order_by("-submitted_at", "-id")[:HOME_QUEUE]) if access.owner_compound_ids else [],
+        to_accept=list(to_accept.order_by("next_due_at", "id")[:HOME_QUEUE]) if access.committee_compound_ids else [],
+        assigned=list(assigned.order_by("next_due_at", "id")[:HOME_QUEUE]) if access.property_compound_ids else [],
+    )
+
+
 # --- the dashboard ------------------------------------------------------------------
 
 

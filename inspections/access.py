@@ -10,6 +10,8 @@ from django.http import Http404
 from committee_site.access import user_access
 from committee_site.models import User
 from inspections.models import (
+    ChecklistItem,
+    ChecklistSection,
     ChecklistTemplate,
     Inspection,
     InspectionItem,
@@ -114,6 +116,25 @@ def get_template_for(user: User, pk: int, *, write: bool = False) -> ChecklistTe
         # The site-wide template is the administrator's; committees edit copies.
         raise PermissionDenied
     return template
+
+
+def get_section_for(user: User, pk: int) -> ChecklistSection:
+    """A section of a checklist template, to add items to: the template's editors only."""
+    section = ChecklistSection.objects.filter(pk=pk).select_related("template").first()
+    if section is None:
+        raise Http404
+    section.template = get_template_for(user, section.template_id, write=True)
+    return section
+
+
+def get_template_item_for(user: User, section_pk: int, pk: int) -> ChecklistItem:
+    """An item of a template's section, to edit: the template's editors only."""
+    section = get_section_for(user, section_pk)
+    item = ChecklistItem.objects.filter(pk=pk, section=section).first()
+    if item is None:
+        raise Http404
+    item.section = section
+    return item
 
 
 def get_plan_for(user: User, pk: int) -> InspectionPlan:

@@ -14,7 +14,11 @@ PER_PAGE = 25
 @require_GET
 def my_complaints_view(request: AuthedRequest) -> HttpResponse:
     """The owner's own complaints, newest first."""
-    queryset = Complaint.objects.filter(complainant=request.user).select_related("category", "compound")
+    queryset = (
+        Complaint.objects.visible_to(request.user)
+        .filter(complainant=request.user)
+        .select_related("category", "compound")
+    )
     ordering = ("-submitted_at", "-id")
     page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
     can_file = bool(user_access(request.user).owner_compound_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,9 +13,9 @@ from committee_site.access import AuthedRequest, require_committee, user_access
 from committee_site.models import Compound
 from committee_site.services import ServiceError
 from inspections import services
-from inspections.access import get_plan_for, get_template_for
+from inspections.access import get_plan_for, get_section_for, get_template_for, get_template_item_for
 from inspections.forms import CopyTemplateForm, PlanForm, TemplateItemForm
-from inspections.models import ChecklistItem, ChecklistSection, ChecklistTemplate, InspectionPlan
+from inspections.models import ChecklistItem, ChecklistTemplate, InspectionPlan
 
 
 @require_GET
@@ -67,15 +67,8 @@ def template_copy_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def template_item_view(request: AuthedRequest, section_pk: int, pk: int | None = None) -> HttpResponse:
-    section = ChecklistSection.objects.filter(pk=section_pk).select_related("template").first()
-    if section is None:
-        raise Http404
-    get_template_for(request.user, section.template_id, write=True)
-    item = None
-    if pk is not None:
-        item = ChecklistItem.objects.filter(pk=pk, section=section).first()
-        if item is None:
-            raise Http404
+    item = get_template_item_for(request.user, section_pk, pk) if pk is not None else None
+    section = item.section if item is not None else get_section_for(request.user, section_pk)
     initial = (
         {
             "text": item.text,

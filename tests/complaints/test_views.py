@@ -7,12 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from committee_site.models import Notification
 from committee_site.uploads import image_reencode
 from complaints import services
-from complaints.models import Category, Complaint, ComplaintPhoto, Publication, Status
+from complaints.models import TRANSITIONS, Category, Complaint, ComplaintPhoto, Publication, Status
 from tests import factories
 from tests.complaints.conftest import drive, file_complaint
 from tests.conftest import client_for, jpeg_bytes
+from tests.snapshot import db_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -215,46 +217,78 @@ def test_officers_read_but_have_no_step_forms(owner, officer, committee_member):
 
 
 STEP_RULES = [
-    # action, status it needs, who may, data
-    ("accept", Status.SUBMITTED, "committee_member", {"category": None, "priority": "normal"}),
-    ("reject", Status.SUBMITTED, "committee_member", {"reason": "重复投诉"}),
-    ("assign", Status.ACCEPTED, "committee_member", {"responsible_party": "property_company", "reason": "物业负责"}),
-    # The committee handles too, for bodies without accounts (a utility, the developer).
-    ("plan", Status.ASSIGNED, "property_staff committee_member", {"plan": "明天维修"}),
-    ("progress", Status.IN_PROGRESS, "property_staff committee_member", {"note": "零件已订", "visible_to_owner": "on"}),
-    ("reply", Status.IN_PROGRESS, "property_staff committee_member", {"result": "已修好"}),
-    ("confirm", Status.RESOLVED, "owner", {"rating": "5"}),
-    ("dispute", Status.RESOLVED, "owner", {"reason": "还是坏的"}),
-    ("withdraw", Status.SUBMITTED, "owner", {"reason": ""}),
-    ("refer", Status.ACCEPTED, "committee_member", {"referred_to": "自来水公司", "note": ""}),
-    ("reopen", Status.CLOSED, "committee_member", {"reason": "回访发现未解决"}),
-]
+    # action, the status it starts from, who takes it, valid data, who else is told
+    ("accept", Status.SUBMITTED, "committee_member", {"category": None, "priority": "normal"}, ["owner"]),
+    ("reject", Status.SUBMITTED, "committee_member", {"reason": "重复投诉"}, ["owner"]),
+    ("assign", Status.ACCEPTED, "committee_member",
+     {"responsible_party": "property_company", "reason": "物业负责", "assignee": None}, ["owner", "property_staff"]),
+    ("plan", Status.ASSIGNED, "property_staff", {"plan": "明天维修"}, ["owner"]),
+    ("progress", Status.IN_PROGRESS, "property_staff", {"note": "零件已订", "visible_to_owner": "on"}, ["owner"]),
+    ("reply", Status.IN_PROGRESS, "property_staff", {"result": "已修好"}, ["owner", "committee_member"]),
+    ("confirm", Status.RESOLVED, "owner", {"rating": "5"}, ["committee_member", "property_staff"]),
+    ("dispute", Status.RESOLVED, "owner", {"reason": "还是坏的"}, ["committee_member", "property_staff"]),
+    ("withdraw", Status.SUBMITTED, "owner", {"reason": ""}, ["committee_member"]),
+    ("refer", Status.ACCEPTED, "committee_member", {"referred_to": "自来水公司", "note": ""}, ["owner"]),
+    ("reopen", Status.CLOSED, "committee_member", {"reason": "回访发现未解决"}, ["owner", "property_staff"]),
+]  # fmt: skip
 ROLES = ["owner", "committee_member", "property_staff", "officer", "other_owner"]
+# The committee handles too, for bodies without accounts (a utility, the developer).
+ALSO_ALLOWED = {"plan": "committee_member", "progress": "committee_member", "reply": "committee_member"}
 
 
-@pytest.mark.parametrize(("action", "status", "allowed", "data"), STEP_RULES)
-def test_each_step_is_taken_only_by_its_role(
-    request, action, status, allowed, data, owner, committee_member, property_staff
+def _complaint_at(status, owner, committee_member, property_staff):
+    complaint = file_complaint(owner)
+    if status != Status.SUBMITTED:
+        complaint = drive(complaint, status, committee=committee_member, staff=property_staff)
+    return complaint
+
+
+def _data(complaint, data):
+    """Fill in the rows the data points at: the complaint's category, its compound's company."""
+    filled = {"category": complaint.category_id, "assignee": complaint.compound.property_company_id}
+    return {key: filled.get(key, value) for key, value in data.items()}
+
+
+@pytest.mark.parametrize(("action", "status", "allowed", "data", "told"), STEP_RULES)
+def test_each_step_is_refused_to_every_other_role_and_changes_nothing(
+    request, action, status, allowed, data, told, owner, committee_member, property_staff
 ):
-    complaint = (
-        drive(file_complaint(owner), status, committee=committee_member, staff=property_staff)
-        if status != Status.SUBMITTED
-        else file_complaint(owner)
-    )
-    if "category" in data:
-        data = {**data, "category": complaint.category_id}
-    for role in ROLES:
-        if role in allowed.split():
-            continue
-        user = request.getfixturevalue(role)
-        response = _step(client_for(user), complaint, action, **data)
-        assert response.status_code in (403, 404), (action, role, response.status_code)
-    complaint.refresh_from_db()
-    assert complaint.status == status
-    response = _step(client_for(request.getfixturevalue(allowed.split()[0])), complaint, action, **data)
+    complaint = _complaint_at(status, owner, committee_member, property_staff)
+    refused = [role for role in ROLES if role not in (allowed, ALSO_ALLOWED.get(action))]
+    clients = {role: client_for(request.getfixturevalue(role)) for role in refused}
+    before = db_rows()
+    for role in refused:
+        response = _step(clients[role], complaint, action, **_data(complaint, data))
+        # Staff do not see a complaint until it is assigned to their company.
+        hidden = role == "other_owner" or (role == "property_staff" and complaint.assignee_id is None)
+        assert response.status_code == (404 if hidden else 403), (action, role)
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize(("action", "status", "allowed", "data", "told"), STEP_RULES)
+def test_each_step_taken_by_its_role_moves_records_and_tells(
+    request, action, status, allowed, data, told, owner, committee_member, property_staff
+):
+    complaint = _complaint_at(status, owner, committee_member, property_staff)
+    user = request.getfixturevalue(allowed)
+    last_notification = Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = _step(client_for(user), complaint, action, **_data(complaint, data))
     assert response.status_code == 302, (action, response.content.decode()[:500])
+    seen = complaint.version
     complaint.refresh_from_db()
-    assert complaint.status != status or action == "progress"
+    assert (complaint.status, complaint.version) == (TRANSITIONS.target(action, status), seen + 1)
+    event = complaint.events.order_by("-id").first()
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        action,
+        user,
+        status,
+        complaint.status,
+    )
+    new = Notification.objects.filter(id__gt=last_notification, kind="complaint_event")
+    assert sorted(new.values_list("recipient__username", flat=True)) == sorted(
+        request.getfixturevalue(role).username for role in told
+    )
+    assert set(new.values_list("url", flat=True)) == {reverse("complaints:detail", args=[complaint.pk])}
 
 
 def test_steps_refuse_get_and_unknown_steps_are_not_found(owner, committee_member):

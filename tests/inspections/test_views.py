@@ -4,12 +4,22 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from committee_site.models import Notification
 from committee_site.uploads import image_reencode
 from inspections import services
-from inspections.models import Inspection, InspectionItem, RectificationNotice
+from inspections.models import (
+    ChecklistTemplate,
+    Inspection,
+    InspectionItem,
+    InspectionPlan,
+    Participant,
+    RectificationNotice,
+    SigningParty,
+)
 from tests import factories
 from tests.conftest import client_for, jpeg_bytes
 from tests.inspections.conftest import answer_all
+from tests.snapshot import db_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -160,40 +170,178 @@ def test_photo_index_out_of_range_is_404(world):
     assert client.get(reverse("inspections:item_photo", args=[world["item"].pk, 5])).status_code == 404
 
 
-# (url name, object key, expected status per role; 302 = allowed, the action ran or was refused with a message)
+@pytest.fixture
+def stages(world, compound, committee_member, property_staff, default_template):
+    """Objects in the state each action starts from, besides the world's."""
+    planned = services.inspection_create(
+        compound=compound,
+        kind="scheduled",
+        template=default_template,
+        planned_on=date(2026, 12, 1),
+        by=committee_member,
+    )
+    answer_all(world["random"], committee_member)
+    signing = services.inspection_create(
+        compound=compound, kind="joint", template=default_template, planned_on=date(2026, 11, 20), by=committee_member
+    )
+    signing = services.inspection_start(inspection=signing, by=committee_member, seen_version=1)
+    answer_all(signing, committee_member)
+    signing = services.inspection_complete(inspection=signing, by=committee_member, seen_version=signing.version)
+    open_notice = services.rectification_issue(
+        compound=compound, by=committee_member, title="更换灭火器", description="2号楼灭火器过期", severity="general"
+    )
+    acknowledged = services.rectification_issue(
+        compound=compound, by=committee_member, title="修补路面", description="东门路面破损", severity="general"
+    )
+    acknowledged = services.rectification_acknowledge(notice=acknowledged, by=property_staff, seen_version=1)
+    return {
+        **world,
+        "planned": planned,
+        "answered": world["random"],
+        "signing_committee": signing.parties.get(party="committee"),
+        "signing_office": signing.parties.get(party="community_office"),
+        "open_notice": open_notice,
+        "acknowledged": acknowledged,
+    }
+
+
+def _started(world, user):
+    inspection = Inspection.objects.get(pk=world["planned"].pk)
+    assert (inspection.status, inspection.version, inspection.lead) == ("in_progress", 2, user)
+    assert inspection.items.filter(extra=False).count() == 33
+
+
+def _recorded(world, user):
+    item = InspectionItem.objects.get(pk=world["item"].pk)
+    assert (item.deduction, item.note, item.updated_by) == (1, "已改善", user)
+
+
+def _finding(world, user):
+    finding = InspectionItem.objects.get(inspection=world["joint"], extra=True)
+    assert (finding.text, finding.deduction, finding.updated_by) == ("垃圾桶破损", 0, user)
+
+
+def _completed(world, user):
+    inspection = Inspection.objects.get(pk=world["answered"].pk)
+    assert (inspection.status, inspection.score, inspection.summary) == ("completed", 100, "良好")
+
+
+def _attendance(world, user):
+    assert Participant.objects.get(pk=world["participant"].pk).attended is False
+
+
+def _signed(party_key):
+    def check(world, user):
+        party = SigningParty.objects.get(pk=world[party_key].pk)
+        assert (party.status, party.signed_by, party.version) == ("signed", user, 2)
+
+    return check
+
+
+def _absent(world, user):
+    party = SigningParty.objects.get(pk=world["signing_office"].pk)
+    assert (party.status, party.absent_reason, party.signed_by) == ("absent", "社区开会", user)
+
+
+def _issued(world, user):
+    notice = RectificationNotice.objects.get(item=world["item"], title="再次清理")
+    assert (notice.status, notice.created_by, notice.organisation) == (
+        "open",
+        user,
+        world["joint"].compound.property_company,
+    )
+    told = Notification.objects.filter(recipient=world["users"]["staff"]).order_by("-id").first()
+    assert (told.kind, told.url) == ("rectification_issued", reverse("inspections:notice_detail", args=[notice.pk]))
+
+
+def _notice_moved(key, status, action, told, kind):
+    def check(world, user):
+        notice = RectificationNotice.objects.get(pk=world[key].pk)
+        assert notice.status == status
+        event = notice.events.order_by("-id").first()
+        assert (event.action, event.actor) == (action, user)
+        told_now = Notification.objects.filter(recipient=world["users"][told]).order_by("-id").first()
+        assert (told_now.kind, told_now.url) == (kind, reverse("inspections:notice_detail", args=[notice.pk]))
+
+    return check
+
+
+def _copied(world, user):
+    copy = ChecklistTemplate.objects.get(compound=world["joint"].compound, copied_from=world["template"])
+    assert copy.sections.count() == world["template"].sections.count()
+
+
+def _plan_stopped(world, user):
+    assert InspectionPlan.objects.get(pk=world["plan"].pk).active is False
+
+
+# url name, object key, valid data, the role that may, its effect, and what the others get.
 POSTS = [
-    ("inspections:inspection_start", "joint", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:item_record", "item", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:finding_add", "joint", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:inspection_complete", "joint", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:attendance", "participant", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:party_sign", "office_party", {"committee": 403, "staff": 403, "owner": 403, "other": 404}),
-    ("inspections:party_sign", "committee_party", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:party_absent", "office_party", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:notice_issue", "item", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:notice_acknowledge", "notice", {"committee": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:notice_progress", "notice", {"committee": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:notice_submit", "notice", {"committee": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:notice_verify", "notice", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:notice_fail", "notice", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-    ("inspections:template_copy", "template", {"staff": 403, "officer": 403, "owner": 403}),
-    ("inspections:plan_deactivate", "plan", {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
-]
+    ("inspections:inspection_start", "planned", {"version": 1}, "committee", _started,
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:item_record", "item", {"deduction": 1, "note": "已改善"}, "committee", _recorded,
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:finding_add", "joint", {"text": "垃圾桶破损", "note": ""}, "committee", _finding,
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:inspection_complete", "answered", {"version": 2, "summary": "良好"}, "committee", _completed,
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:attendance", "participant", {"attended": "0"}, "committee", _attendance,
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:party_sign", "signing_office", {"version": 1, "dissent": ""}, "officer", _signed("signing_office"),
+     {"committee": 403, "staff": 403, "owner": 403, "other": 404}),
+    ("inspections:party_sign", "signing_committee", {"version": 1}, "committee", _signed("signing_committee"),
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:party_absent", "signing_office", {"version": 1, "reason": "社区开会"}, "committee", _absent,
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:notice_issue", "item", {"title": "再次清理", "description": "通道仍有杂物", "severity": "general"},
+     "committee", _issued, {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:notice_acknowledge", "open_notice", {"version": 1, "note": "明天更换"}, "staff",
+     _notice_moved("open_notice", "in_progress", "acknowledge", "committee", "rectification_acknowledged"),
+     {"committee": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:notice_progress", "acknowledged", {"version": 2, "note": "已开挖"}, "staff",
+     _notice_moved("acknowledged", "in_progress", "progress", "committee", "rectification_progress"),
+     {"committee": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:notice_submit", "acknowledged", {"version": 2, "note": "已修补"}, "staff",
+     _notice_moved("acknowledged", "awaiting_review", "submit", "committee", "rectification_submitted"),
+     {"committee": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:notice_verify", "notice", {"version": 2, "note": "合格"}, "committee",
+     _notice_moved("notice", "verified", "verify", "staff", "rectification_verified"),
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:notice_fail", "notice", {"version": 2, "note": "仍有杂物"}, "committee",
+     _notice_moved("notice", "failed", "fail", "staff", "rectification_failed"),
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+    ("inspections:template_copy", "template", {"compound": "compound"}, "committee", _copied,
+     {"staff": 403, "officer": 403, "owner": 403}),
+    ("inspections:plan_deactivate", "plan", {}, "committee", _plan_stopped,
+     {"staff": 403, "officer": 403, "owner": 403, "other": 404}),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("name", "key", "expected"), POSTS)
-@pytest.mark.parametrize("role", ["committee", "staff", "officer", "owner", "other"])
-def test_actions_refuse_other_compounds_and_wrong_roles(world, name, key, expected, role):
-    before = (RectificationNotice.objects.get().status, Inspection.objects.get(pk=world["joint"].pk).version)
-    response = client_for(world["users"][role]).post(reverse(name, args=[world[key].pk]), {"version": 1})
-    if role in expected:
-        assert response.status_code == expected[role]
-        assert (
-            RectificationNotice.objects.get().status,
-            Inspection.objects.get(pk=world["joint"].pk).version,
-        ) == before
-    else:
-        assert response.status_code == 302
+def _payload(stages, data):
+    return {key: stages["joint"].compound.pk if value == "compound" else value for key, value in data.items()}
+
+
+@pytest.mark.parametrize(("name", "key", "data", "allowed", "effect", "refused"), POSTS)
+def test_each_action_is_refused_to_other_roles_and_compounds_and_changes_nothing(
+    stages, name, key, data, allowed, effect, refused
+):
+    clients = {role: client_for(stages["users"][role]) for role in refused}
+    before = db_rows()
+    for role, status in refused.items():
+        response = clients[role].post(reverse(name, args=[stages[key].pk]), _payload(stages, data))
+        assert response.status_code == status, role
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize(("name", "key", "data", "allowed", "effect", "refused"), POSTS)
+def test_each_action_taken_by_its_role_does_what_it_says(stages, name, key, data, allowed, effect, refused):
+    user = stages["users"][allowed]
+    response = client_for(user).post(reverse(name, args=[stages[key].pk]), _payload(stages, data), follow=True)
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["success"], [
+        str(m) for m in response.context["messages"]
+    ]
+    effect(stages, user)
 
 
 @pytest.mark.parametrize(
