@@ -18,6 +18,7 @@ from inspections.models import (
     Inspection,
     InspectionItem,
     InspectionKind,
+    Participant,
     RectificationNotice,
     SigningParty,
     quarter_bounds,
@@ -47,6 +48,34 @@ def sheet_totals(inspection: Inspection) -> SheetTotals:
     )
     return SheetTotals(
         score=max(0, inspection.total_points - totals["deducted"]), answered=totals["answered"], items=totals["items"]
+    )
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """An inspection's page: its items grouped by section in sheet order, the
+    people who took part, the signing parties and the live totals."""
+
+    sections: list[dict[str, Any]]
+    participants: list[Participant]
+    parties: list[SigningParty]
+    totals: SheetTotals
+
+
+def inspection_sheet(inspection: Inspection) -> Sheet:
+    """Five queries whatever the number of items and notices."""
+    sections: list[dict[str, Any]] = []
+    for item in inspection.items.select_related("service_area").prefetch_related("notices"):
+        if not sections or sections[-1]["name"] != item.display_section:
+            sections.append(
+                {"name": item.display_section, "points": item.section_points, "extra": item.extra, "items": []}
+            )
+        sections[-1]["items"].append(item)
+    return Sheet(
+        sections=sections,
+        participants=list(inspection.participants.select_related("user").order_by("party", "id")),
+        parties=list(inspection.parties.select_related("signed_by", "organisation")),
+        totals=sheet_totals(inspection),
     )
 
 

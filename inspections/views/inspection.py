@@ -17,7 +17,7 @@ from committee_site.actions import action_view, form_errors_text
 from committee_site.models import Compound, User
 from committee_site.services import ServiceError
 from committee_site.uploads import photo_response
-from inspections import services
+from inspections import queries, services
 from inspections.access import (
     get_inspection_for,
     get_item_for,
@@ -37,39 +37,31 @@ from inspections.forms import (
     VersionForm,
 )
 from inspections.models import ChecklistTemplate, Inspection, InspectionItem, InspectionKind, SigningParty
-from inspections.queries import sheet_totals
 from inspections.views._common import _is_htmx
 
 
 def _detail_context(request: AuthedRequest, inspection: Inspection) -> dict[str, Any]:
     access = user_access(request.user)
     committee = access.is_committee(inspection.compound_id)
-    items = list(inspection.items.select_related("service_area").prefetch_related("notices"))
-    sections: list[dict[str, Any]] = []
-    for item in items:
-        if not sections or sections[-1]["name"] != item.display_section:
-            sections.append(
-                {"name": item.display_section, "points": item.section_points, "extra": item.extra, "items": []}
-            )
-        sections[-1]["items"].append({"item": item, "form": _item_form(item)})
-    participants = list(inspection.participants.select_related("user").order_by("party", "id"))
-    parties = list(inspection.parties.select_related("signed_by", "organisation"))
+    sheet = queries.inspection_sheet(inspection)
     my_parties = {
         "committee": committee,
         "property_company": access.is_property_staff(inspection.compound_id),
         "community_office": access.is_officer(inspection.compound_id),
     }
-    totals = sheet_totals(inspection)
     return {
         "inspection": inspection,
-        "sections": sections,
-        "participants": participants,
-        "parties": [(party, my_parties.get(party.party, False)) for party in parties],
+        "sections": [
+            {**section, "items": [{"item": item, "form": _item_form(item)} for item in section["items"]]}
+            for section in sheet.sections
+        ],
+        "participants": sheet.participants,
+        "parties": [(party, my_parties.get(party.party, False)) for party in sheet.parties],
         "can_conduct": committee and inspection.editable,
         "committee": committee,
-        "live_score": totals.score,
-        "answered": totals.answered,
-        "on_sheet": totals.items,
+        "live_score": sheet.totals.score,
+        "answered": sheet.totals.answered,
+        "on_sheet": sheet.totals.items,
         "finding_form": FindingForm(),
         "complete_form": CompleteForm(initial={"version": inspection.version}),
         "start_form": VersionForm(initial={"version": inspection.version}),
@@ -173,7 +165,7 @@ def item_record_view(request: AuthedRequest, pk: int) -> HttpResponse:
         # Only the row's state and photos are swapped: what the inspector is typing stays.
         if error:
             item.refresh_from_db()
-        totals = sheet_totals(item.inspection)
+        totals = queries.sheet_totals(item.inspection)
         context = {
             "item": item,
             "saved": not error,

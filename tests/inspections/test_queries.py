@@ -60,3 +60,19 @@ def test_overview_costs_a_fixed_number_of_queries(
         overview = queries.committee_overview(committee_member, [compound], timezone.now(), date(2026, 11, 30))
     assert len(overview.recent) == extra
     assert all(len(row["scores"]) == extra for row in overview.trend)
+
+
+@pytest.mark.parametrize("findings", [0, 3])
+def test_inspection_sheet_groups_items_by_section_in_a_fixed_number_of_queries(
+    random_check, committee_member, django_assert_num_queries, findings
+):
+    for n in range(findings):
+        services.inspection_finding_add(
+            inspection=random_check, by=committee_member, text=f"发现{n}", service_area=None, note="", critical=False
+        )
+    with django_assert_num_queries(5):
+        sheet = queries.inspection_sheet(random_check)
+    names = [section["name"] for section in sheet.sections]
+    assert names[0] == "客户服务与管理"
+    assert len(names) == (10 if findings else 9)
+    assert sum(len(section["items"]) for section in sheet.sections) == 33 + findings
