@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from committee_site import clock
 from committee_site.workflow import Move, StateMachine
 
 if TYPE_CHECKING:
@@ -276,7 +277,7 @@ class OwnerApplication(models.Model):
     language = models.CharField(_("preferred language"), max_length=10, choices=Language.choices)
     note = models.TextField(_("note to the committee"), blank=True, max_length=1000)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    created_at = models.DateTimeField(_("applied at"), default=clock.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -474,7 +475,7 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -513,7 +514,7 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
     url = models.CharField(_("link"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     email = models.OneToOneField(
         OutgoingEmail,
@@ -548,7 +549,7 @@ class LoginFailure(models.Model):
 
     username = models.CharField(max_length=150)
     address = models.GenericIPAddressField(null=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     objects = LoginFailureQuerySet.as_manager()
 
@@ -580,7 +581,7 @@ class ReferenceCounter(models.Model):
 class AuditEvent(models.Model):
     """Who did what to which object: one row per write in a service."""
 
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    at = models.DateTimeField(_("at"), default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

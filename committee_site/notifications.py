@@ -16,6 +16,7 @@ from django.utils import translation
 from committee_site.models import Notification, User
 
 _muted: ContextVar[bool] = ContextVar("committee_site_notifications_muted", default=False)
+_in_app_only: ContextVar[bool] = ContextVar("committee_site_notifications_in_app_only", default=False)
 
 
 @contextmanager
@@ -27,6 +28,18 @@ def muted() -> Iterator[None]:
         yield
     finally:
         _muted.reset(token)
+
+
+@contextmanager
+def in_app_only() -> Iterator[None]:
+    """Write the in-app notifications but queue no e-mail: the demo's
+    back-dated history leaves people the notifications it would have, and
+    mails nobody about events that never happened."""
+    token = _in_app_only.set(True)
+    try:
+        yield
+    finally:
+        _in_app_only.reset(token)
 
 
 def render_message(kind: str, context: dict[str, Any], language: str) -> tuple[str, str]:
@@ -49,7 +62,7 @@ def notify(
         return None
     title, body = render_message(kind, context, recipient.language)
     outgoing = None
-    if email and recipient.email and recipient.is_active:
+    if email and recipient.email and recipient.is_active and not _in_app_only.get():
         with translation.override(recipient.language):
             link = f"\n\n{settings.SITE_URL}{url}" if url else ""
             outgoing = email_queue(to=recipient.email, subject=title, body=body + link)

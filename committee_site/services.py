@@ -264,11 +264,13 @@ def email_sweep(*, now: Any = None) -> list[int]:
 
 def notification_mark_read(*, notification: Notification) -> None:
     if notification.read_at is None:
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=clock.now())
 
 
 def notifications_mark_all_read(*, user: User) -> int:
-    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+    # Only what existed when the user looked: one that arrives meanwhile stays unread.
+    now = clock.now()
+    return Notification.objects.for_user(user).unread().filter(created_at__lte=now).update(read_at=now)
 
 
 # --- accounts -----------------------------------------------------------------

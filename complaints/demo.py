@@ -4,9 +4,9 @@ category, so the dashboard, the staff queue and the analysis look alive.
 Each complaint goes through the real services, step by step, with the clock
 set to the moment the step is meant to have happened: deadlines, next
 deadlines, events, references (TS-<year>-…) and the status counts come out
-exactly as if the year had really passed. The services' notifications are
-switched off while seeding, so the demo accounts get no hundreds of
-notifications and no e-mail is queued for made-up history."""
+exactly as if the year had really passed. The services tell people what
+happens in the app, at those moments, but queue no e-mail for made-up history.
+About half the closed complaints are published, so the owners' board shows results."""
 
 from __future__ import annotations
 
@@ -20,77 +20,194 @@ from django.db import transaction
 from django.utils import timezone
 
 from committee_site import clock, notifications
-from committee_site.models import Building, Compound, User
+from committee_site.models import Building, Compound, Language, User
 from complaints import services
-from complaints.models import Action, Category, Channel, Complaint, Priority, ResponsibleParty
+from complaints.models import (
+    Action,
+    Category,
+    Channel,
+    Complaint,
+    Priority,
+    PublicationScope,
+    ResponsibleParty,
+    Status,
+)
 
 COUNT = 200
 DAYS = 365
 
-# (title, description) per category code: what owners of a Shanghai compound write.
-TEXTS: dict[str, list[tuple[str, str]]] = {
+# Per category code: what owners of a Shanghai compound write, as (title,
+# description) in Chinese and in English; each owner writes in their own language.
+TEXTS: dict[str, list[tuple[tuple[str, str], tuple[str, str]]]] = {
     "service_attitude": [
-        ("物业前台态度差", "去前台问停水通知，工作人员不理人，还说自己去看公告。"),
-        ("维修师傅不守约", "约好上午上门修水管，一直没来，电话也不接。"),
+        (
+            ("物业前台态度差", "去前台问停水通知，工作人员不理人，还说自己去看公告。"),
+            ("Rude front desk", "I asked the front desk about the water cut and was told to go and read the notice."),
+        ),
+        (
+            ("维修师傅不守约", "约好上午上门修水管，一直没来，电话也不接。"),
+            ("Repairman did not come", "The plumber was booked for the morning, never came and does not answer."),
+        ),
     ],
     "facility_repair": [
-        ("电梯门关不上", "3号楼电梯门这周一直关不上，老人小孩进出很危险。"),
-        ("楼道灯不亮", "单元楼道的声控灯坏了一个多星期，晚上很黑。"),
-        ("地下车库渗水", "B2 车库顶板渗水，车上都是水渍。"),
-        ("Water leak in the garage", "Water keeps dripping from the ceiling of garage B2 near the lift."),
+        (
+            ("电梯门关不上", "电梯门这周一直关不上，老人小孩进出很危险。"),
+            ("Lift door does not close", "The lift door has not closed properly all week; dangerous for children."),
+        ),
+        (
+            ("楼道灯不亮", "单元楼道的声控灯坏了一个多星期，晚上很黑。"),
+            ("Stairwell light broken", "The stairwell light has been out for over a week; it is dark at night."),
+        ),
+        (
+            ("地下车库渗水", "B2 车库顶板渗水，车上都是水渍。"),
+            ("Water leak in the garage", "Water keeps dripping from the ceiling of garage B2 near the lift."),
+        ),
     ],
     "cleaning": [
-        ("垃圾桶满了没人清", "东门垃圾房周末没人清运，味道很大。"),
-        ("楼道堆放杂物", "楼道里堆了纸箱和旧家具，挡住了通道。"),
+        (
+            ("垃圾房没人清运", "东门垃圾房周末没人清运，味道很大。"),
+            ("Bins not emptied", "The bin room at the east gate was not emptied over the weekend; it smells."),
+        ),
+        (
+            ("楼道堆放杂物", "楼道里堆了纸箱和旧家具，挡住了通道。"),
+            ("Boxes in the stairwell", "Cardboard boxes and old furniture block the stairwell."),
+        ),
     ],
     "landscaping": [
-        ("草坪被踩成黄土", "中心花园草坪大片裸露，下雨全是泥。"),
-        ("树枝挡住窗户", "楼前的香樟树枝长到窗边，请修剪。"),
+        (
+            ("草坪被踩成黄土", "中心花园草坪大片裸露，下雨全是泥。"),
+            ("Lawn worn to bare soil", "Large parts of the central lawn are bare soil and turn to mud in the rain."),
+        ),
+        (
+            ("树枝挡住窗户", "楼前的香樟树枝长到窗边，请修剪。"),
+            ("Branches against the window", "The camphor tree in front of the building reaches our window."),
+        ),
     ],
     "security": [
-        ("外来人员随意进出", "南门门岗经常没人，外卖和陌生人随便进。"),
-        ("Gate left open at night", "The north gate was open and unattended after midnight again."),
+        (
+            ("外来人员随意进出", "南门门岗经常没人，外卖和陌生人随便进。"),
+            ("Strangers walk in", "The south gate is often unattended; couriers and strangers walk straight in."),
+        ),
+        (
+            ("夜间北门无人值守", "半夜北门又开着，门岗没有人。"),
+            ("Gate left open at night", "The north gate was open and unattended after midnight again."),
+        ),
     ],
     "fire_safety": [
-        ("消防通道被占", "5号楼旁消防通道长期停着私家车。"),
-        ("灭火器过期", "楼道灭火器压力表指针在红区，检查记录还是去年的。"),
+        (
+            ("消防通道被占", "5号楼旁消防通道长期停着私家车。"),
+            ("Fire lane blocked", "Private cars are parked in the fire lane beside building 5 all the time."),
+        ),
+        (
+            ("灭火器过期", "楼道灭火器压力表指针在红区，检查记录还是去年的。"),
+            ("Extinguisher out of date", "The stairwell extinguisher's gauge is in the red; last check a year ago."),
+        ),
     ],
     "parking": [
-        ("电动车在楼道充电", "有人把电动车推进楼道拉线充电，太危险。"),
-        ("车位被外来车辆占用", "业主车位经常被外来车辆占用，门岗不管。"),
+        (
+            ("电动车在楼道充电", "有人把电动车推进楼道拉线充电，太危险。"),
+            ("E-bike charged in the stairwell", "Someone charges an e-bike in the stairwell with a cable from a flat."),
+        ),
+        (
+            ("车位被外来车辆占用", "业主车位经常被外来车辆占用，门岗不管。"),
+            ("Parking space taken", "Visitors' cars often take owners' spaces and the gate does nothing."),
+        ),
     ],
     "noise": [
-        ("夜间装修噪声", "楼上晚上十点后还在电钻施工。"),
-        ("广场舞音响太吵", "中心广场每晚音响声音很大，影响休息。"),
+        (
+            ("夜间装修噪声", "楼上晚上十点后还在电钻施工。"),
+            ("Drilling at night", "The flat upstairs is still drilling after ten in the evening."),
+        ),
+        (
+            ("广场舞音响太吵", "中心广场每晚音响声音很大，影响休息。"),
+            ("Loud music on the square", "Loudspeakers on the central square are very loud every evening."),
+        ),
     ],
     "illegal_construction": [
-        ("顶楼违章搭建", "顶楼住户在露台搭建阳光房，物业没有制止。"),
-        ("装修拆改承重墙", "楼下装修好像在拆承重墙，请物业核查。"),
+        (
+            ("顶楼违章搭建", "顶楼住户在露台搭建阳光房，物业没有制止。"),
+            ("Illegal rooftop structure", "The top-floor flat is building a sunroom on the terrace; nobody stops it."),
+        ),
+        (
+            ("装修拆改承重墙", "楼下装修好像在拆承重墙，请物业核查。"),
+            ("Load-bearing wall removed?", "The renovation downstairs seems to remove a load-bearing wall."),
+        ),
     ],
     "animals": [
-        ("狗不牵绳", "小区里经常有大型犬不牵绳，孩子被吓到。"),
-        ("流浪猫太多", "地下车库流浪猫很多，到处是粪便。"),
+        (
+            ("狗不牵绳", "小区里经常有大型犬不牵绳，孩子被吓到。"),
+            ("Dogs off the lead", "Large dogs often run off the lead in the compound and frighten children."),
+        ),
+        (
+            ("流浪猫太多", "地下车库流浪猫很多，到处是粪便。"),
+            ("Stray cats in the garage", "Many stray cats live in the underground garage; droppings everywhere."),
+        ),
     ],
     "fees": [
-        ("物业费账单有误", "本月账单多收了公摊电费，请核对。"),
-        ("停车费涨价没公示", "停车费突然上涨，没有看到任何公示。"),
+        (
+            ("物业费账单有误", "本月账单多收了公摊电费，请核对。"),
+            ("Wrong service charge bill", "This month's bill charges too much for shared electricity."),
+        ),
+        (
+            ("停车费涨价没公示", "停车费突然上涨，没有看到任何公示。"),
+            ("Parking fee raised without notice", "The parking fee went up with no notice posted anywhere."),
+        ),
     ],
     "disclosure": [
-        ("公共收益没有公示", "电梯广告和停车收益已经两个季度没有公示了。"),
-        ("维修资金使用不透明", "外墙维修动用了维修资金，没有公布明细。"),
+        (
+            ("公共收益没有公示", "电梯广告和停车收益已经两个季度没有公示了。"),
+            ("Shared income not disclosed", "Lift advertising and parking income were not posted for two quarters."),
+        ),
+        (
+            ("维修资金使用不透明", "外墙维修动用了维修资金，没有公布明细。"),
+            ("Repair fund spending unclear", "The facade repair used the repair fund; no breakdown was published."),
+        ),
     ],
     "committee_work": [
-        ("业委会会议纪要没公开", "上次业委会会议的纪要一直没有张贴。"),
-        ("业委会接待时间太少", "每周只有一个下午接待业主，希望增加。"),
+        (
+            ("业委会会议纪要没公开", "上次业委会会议的纪要一直没有张贴。"),
+            ("Committee minutes not posted", "The minutes of the last committee meeting were never posted."),
+        ),
+        (
+            ("业委会接待时间太少", "每周只有一个下午接待业主，希望增加。"),
+            ("More committee office hours", "The committee meets owners one afternoon a week; please add more."),
+        ),
     ],
     "suggestion": [
-        ("建议增设快递柜", "东门快递堆在地上，建议增设快递柜。"),
-        ("Please add bike racks", "A few bike racks near building 2 would stop bikes blocking the path."),
+        (
+            ("建议增设快递柜", "东门快递堆在地上，建议增设快递柜。"),
+            ("Parcel lockers, please", "Parcels pile up on the ground at the east gate; please add lockers."),
+        ),
+        (
+            ("建议增设自行车架", "2号楼旁放几个自行车架，车就不会挡路了。"),
+            ("Please add bike racks", "A few bike racks near building 2 would stop bikes blocking the path."),
+        ),
     ],
 }
 
+# What those handling a complaint write, in Chinese and in English.
+PHRASES: dict[str, tuple[list[str], list[str]]] = {
+    "plan": (
+        ["已安排师傅明天上门查看", "今天联系外包单位到场处理", "先设置警示，再安排维修"],
+        ["A technician will come tomorrow", "The contractor comes today", "Warning signs first, then the repair"],
+    ),
+    "progress": (["配件已订购，预计三天内到货"], ["The part is ordered and should arrive within three days"]),
+    "reply": (
+        ["已处理完毕，请业主查看", "已修复并复查，运行正常", "已清理并加强日常巡查"],
+        ["Done; please have a look", "Repaired and checked again; it works", "Cleared; the daily rounds now check it"],
+    ),
+    "dispute": (["问题还在，请再看看"], ["The problem is still there; please look again"]),
+    "withdraw": (["已经自行解决"], ["We sorted it out ourselves"]),
+}
+
 RECORDED_NAMES = ["王先生", "李阿姨", "赵女士", "陈老师", "周先生", "孙女士"]
-RECORDED_CHANNELS = [Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.VISIT, Channel.WECHAT, Channel.API]
+# What reaches the committee besides the web form and is recorded by it:
+# calls, the complaints mailbox, letters and visits. No WeChat or API
+# complaints: the site receives neither.
+RECORDED_CHANNELS = [Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.VISIT]
+
+# Results every owner should see; the others are published to the building where it happened.
+COMPOUND_WIDE = {"security", "fire_safety", "parking", "fees", "disclosure", "committee_work", "suggestion"}
 
 # How each complaint's story ends; weights for complaints old enough to have finished.
 FATES = [("closed", 70), ("auto_closed", 8), ("disputed", 6), ("rejected", 6), ("withdrawn", 5), ("referred", 5)]
@@ -100,6 +217,11 @@ FATES = [("closed", 70), ("auto_closed", 8), ("disputed", 6), ("rejected", 6), (
 class _Story:
     complaint: Complaint
     owner: User | None
+    english: bool = False
+
+    def say(self, rng: random.Random, what: str) -> str:
+        chinese, english = PHRASES[what]
+        return rng.choice(english if self.english else chinese)
 
 
 def _hours(rng: random.Random, low: float, high: float) -> timedelta:
@@ -119,6 +241,7 @@ def seed(
     buildings = list(Building.objects.filter(compound=compound).order_by("sort_key", "number"))
     units = {owner.pk: owner.owner_profile.units.select_related("building").first() for owner in owners}
     ages = [timedelta(days=rng.uniform(1.5, DAYS)) for _ in range(COUNT - len(_RECENT))]
+    # The last days' complaints are the demo owners' own, so they have news waiting.
     stories: list[tuple[datetime, int, list[str] | None, Category]] = [
         (now - age, index, None, categories[index % len(categories)]) for index, age in enumerate(ages)
     ]
@@ -129,14 +252,37 @@ def seed(
     ]
     # Filed oldest first, so the reference numbers follow the submission dates.
     stories.sort(key=lambda story: story[0])
-    with transaction.atomic(), notifications.muted():
+    closed = 0
+    # People are told in the app what happens; nobody is mailed about the demo's past.
+    with transaction.atomic(), notifications.in_app_only():
         for filed, index, steps, category in stories:
-            story = _file(rng, compound, committee, owners, units, buildings, category, filed, index)
+            recent = steps is not None
+            story = _file(rng, compound, committee, owners, units, buildings, category, filed, index, recent=recent)
             if steps is None:
                 _live(rng, story, committee, staff, now, _fate(rng))
+                closed += _publish(story, committee, now, publish=closed % 2 == 0)
             else:
                 _recent(story, committee, staff, filed, steps)
     return COUNT
+
+
+def _publish(story: _Story, committee: User, now: datetime, *, publish: bool) -> int:
+    """Publish the closed complaint a day after it closed when asked (the
+    caller asks for every other one): to the building where it happened, else
+    to the whole compound. Returns 1 for a closed complaint, so the caller can
+    count them."""
+    complaint = Complaint.objects.select_related("compound", "building", "category").get(pk=story.complaint.pk)
+    if complaint.status != Status.CLOSED or complaint.closed_at is None:
+        return 0
+    moment = complaint.closed_at + timedelta(days=1)
+    if publish and moment < now:
+        result = complaint.result.strip().rstrip("。.;")
+        summary = f"{complaint.title}: {result}." if story.english else f"{complaint.title}：{result}。"
+        whole = complaint.category.code in COMPOUND_WIDE or not complaint.building_id
+        scope = PublicationScope.COMPOUND if whole else PublicationScope.BUILDING
+        with clock.frozen_at(moment):
+            services.complaint_publish(complaint=complaint, by=committee, summary=summary, scope=scope)
+    return 1
 
 
 # Complaints of the last days, in the states a committee meets on a Monday
@@ -167,12 +313,16 @@ def _file(
     category: Category,
     moment: datetime,
     index: int,
+    *,
+    recent: bool,
 ) -> _Story:
-    title, description = rng.choice(TEXTS.get(category.code) or [(category.name, category.name)])
-    owner = owners[index % len(owners)]
+    owner = owners[index % 2] if recent else owners[index % len(owners)]
+    chinese, english = rng.choice(TEXTS[category.code])
+    in_english = owner.language == Language.EN
     with clock.frozen_at(moment):
         if index % 3 == 0:
-            # A third come by the web form; the rest the committee records.
+            # A third come by the web form, in the owner's language; the rest the committee records.
+            title, description = english if in_english else chinese
             complaint = services.complaint_submit(
                 by=owner,
                 compound=compound,
@@ -181,10 +331,14 @@ def _file(
                 description=description,
                 unit=units[owner.pk],
             )
-            return _Story(complaint, owner)
-        # Every third is a web complaint; the others cycle through every other channel.
+            return _Story(complaint, owner, english=in_english)
+        # Every third is a web complaint; the others cycle through the other channels.
         channel = RECORDED_CHANNELS[(index - index // 3) % len(RECORDED_CHANNELS)]
-        registered = index % 2 == 0
+        registered = recent or index % 2 == 0
+        # An owner with an account is recorded in their language; callers
+        # without one, in Chinese.
+        in_english = in_english and registered
+        title, description = english if in_english else chinese
         complaint = services.complaint_submit(
             by=committee,
             compound=compound,
@@ -198,7 +352,7 @@ def _file(
             complainant_name="" if registered else rng.choice(RECORDED_NAMES),
             complainant_phone="" if registered else f"139{rng.randrange(10**8):08d}",
         )
-    return _Story(complaint, owner if registered else None)
+    return _Story(complaint, owner if registered else None, english=in_english)
 
 
 def _fate(rng: random.Random) -> str:
@@ -209,10 +363,12 @@ def _fate(rng: random.Random) -> str:
 def _step(story: _Story, action: str, moment: datetime, committee: User, staff: User, rng: random.Random) -> None:
     complaint = Complaint.objects.select_related("compound", "category", "complainant").get(pk=story.complaint.pk)
     with clock.frozen_at(moment):
-        _run(action, complaint, story.owner or committee, committee, staff, rng)
+        _run(action, story, complaint, story.owner or committee, committee, staff, rng)
 
 
-def _run(action: str, complaint: Complaint, owner: User, committee: User, staff: User, rng: random.Random) -> None:
+def _run(
+    action: str, story: _Story, complaint: Complaint, owner: User, committee: User, staff: User, rng: random.Random
+) -> None:
     """One step through its service, as the person who takes it."""
     seen = complaint.version
     handler = staff if complaint.assignee_id == complaint.compound.property_company_id else committee
@@ -240,34 +396,33 @@ def _run(action: str, complaint: Complaint, owner: User, committee: User, staff:
             assignee=assignee,
         )
     elif action == "plan":
-        plan = rng.choice(["已安排师傅明天上门查看", "今天联系外包单位到场处理", "先设置警示，再安排维修"])
-        services.complaint_plan(complaint=complaint, by=handler, seen_version=seen, plan=plan)
+        services.complaint_plan(complaint=complaint, by=handler, seen_version=seen, plan=story.say(rng, "plan"))
     elif action == "progress":
-        note = "配件已订购，预计三天内到货"
+        note = story.say(rng, "progress")
         services.complaint_progress(
             complaint=complaint, by=handler, seen_version=seen, note=note, visible_to_owner=True
         )
     elif action == "reply":
-        result = rng.choice(["已处理完毕，请业主查看", "已修复并复查，运行正常", "已清理并加强日常巡查"])
+        result = story.say(rng, "reply")
         services.complaint_reply(complaint=complaint, by=handler, seen_version=seen, result=result)
     elif action == "confirm":
         rating = rng.choice([5, 5, 4, 4, 3, 2])
         services.complaint_confirm(complaint=complaint, by=owner, seen_version=seen, rating=rating)
     elif action == "dispute":
-        services.complaint_dispute(complaint=complaint, by=owner, seen_version=seen, reason="问题还在，请再看看")
+        services.complaint_dispute(complaint=complaint, by=owner, seen_version=seen, reason=story.say(rng, "dispute"))
     elif action == "auto_close":
         services.complaint_transition(
             complaint=complaint,
             action=Action.AUTO_CLOSE,
             by=None,
             seen_version=seen,
-            fields={"closed_at": timezone.now()},
+            fields={"closed_at": clock.now()},
         )
     elif action == "reject":
         reason = "属于业主之间的民事纠纷，建议协商或调解"
         services.complaint_reject(complaint=complaint, by=committee, seen_version=seen, reason=reason)
     elif action == "withdraw":
-        services.complaint_withdraw(complaint=complaint, by=owner, seen_version=seen, reason="已经自行解决")
+        services.complaint_withdraw(complaint=complaint, by=owner, seen_version=seen, reason=story.say(rng, "withdraw"))
     elif action == "refer":
         services.complaint_refer(
             complaint=complaint, by=committee, seen_version=seen, referred_to="街道城管中队", note="属于城管执法范围"

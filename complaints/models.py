@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from committee_site import clock
 from committee_site.access import user_access
 from committee_site.models import BilingualName, Building, Compound, Organisation, ServiceArea, Unit, User
 from committee_site.workflow import Move, StateMachine
@@ -210,7 +211,7 @@ class Complaint(models.Model):
     owner_rating = models.PositiveSmallIntegerField(
         _("owner's satisfaction"), choices=Satisfaction.choices, null=True, blank=True
     )
-    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), default=clock.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     planned_at = models.DateTimeField(_("plan recorded at"), null=True, blank=True)
@@ -223,7 +224,7 @@ class Complaint(models.Model):
     # The deadline the complaint waits for now (one of the above); kept by
     # the services so lists can sort and filter on urgency with an index.
     next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("last change"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last change"), default=clock.now)
     version = models.PositiveIntegerField(default=1)
     # CJK bigrams and lower-case words of title and description, for search.
     search_tokens = models.TextField(blank=True, editable=False)
@@ -279,7 +280,7 @@ class ComplaintEvent(models.Model):
     complaint = models.ForeignKey(
         Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="events"
     )
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    at = models.DateTimeField(_("at"), default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -317,7 +318,7 @@ class ComplaintPhoto(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, related_name="+"
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
     visible_to_owner = models.BooleanField(_("shown to the owner"), default=True)
 
     class Meta:
@@ -381,7 +382,7 @@ class Publication(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, related_name="+"
     )
-    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_at = models.DateTimeField(_("published at"), default=clock.now)
 
     objects = PublicationQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from committee_site import clock
 from committee_site.access import user_access
 from committee_site.models import BilingualName, Compound, Organisation, ServiceArea, User
 from committee_site.workflow import Move, StateMachine
@@ -79,7 +80,7 @@ class ChecklistTemplate(BilingualName):
         "self", verbose_name=_("copied from"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
 
     objects = ChecklistTemplateQuerySet.as_manager()
 
@@ -184,7 +185,7 @@ class InspectionPlan(models.Model):
         related_name="+",
     )
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = InspectionPlanQuerySet.as_manager()
 
@@ -295,7 +296,7 @@ class Inspection(models.Model):
     score = models.IntegerField(_("score"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True, max_length=4000)
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -494,7 +495,7 @@ class ReminderClaim(models.Model):
     duplicate beat or a retried task never sends it twice."""
 
     key = models.CharField(max_length=120, unique=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return self.key
@@ -594,7 +595,7 @@ class RectificationNotice(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     deadline = models.DateTimeField(_("deadline"))
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    created_at = models.DateTimeField(_("issued at"), default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("issued by"),
@@ -641,7 +642,7 @@ class RectificationEvent(models.Model):
     notice = models.ForeignKey(
         RectificationNotice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="events"
     )
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    at = models.DateTimeField(_("at"), default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

@@ -18,7 +18,17 @@ from committee_site.models import (
     Unit,
     User,
 )
-from complaints.models import Category, Channel, Complaint, ComplaintEvent, Status, StatusCount
+from complaints.models import (
+    Action,
+    Category,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    Publication,
+    PublicationScope,
+    Status,
+    StatusCount,
+)
 from complaints.services import next_due
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +56,14 @@ def test_seed_demo_adds_a_year_of_complaints_in_every_status_channel_and_categor
     now = timezone.now()
     complaints = list(Complaint.objects.all())
     assert {c.status for c in complaints} == set(Status.values)
-    assert {c.channel for c in complaints} == set(Channel.values)
+    # Only the ways a complaint can reach this site: no WeChat or API yet.
+    assert {c.channel for c in complaints} == {
+        Channel.WEB,
+        Channel.PHONE,
+        Channel.EMAIL,
+        Channel.LETTER,
+        Channel.VISIT,
+    }
     assert {c.category_id for c in complaints} == set(Category.objects.filter(active=True).values_list("pk", flat=True))
     ages = [(now - c.submitted_at).days for c in complaints]
     assert max(ages) >= 330
@@ -65,11 +82,12 @@ def test_seed_demo_adds_a_year_of_complaints_in_every_status_channel_and_categor
         assert times[0] == complaint.submitted_at
         assert times == sorted(times)
         assert times[-1] <= now
-        assert complaint.updated_at == times[-1]
+        # Publishing a result adds to the record but does not change the complaint.
+        changes = ComplaintEvent.objects.filter(complaint=complaint).exclude(action=Action.PUBLISH)
+        assert complaint.updated_at == changes.latest("at").at
         assert complaint.next_due_at == next_due(complaint)
         assert complaint.reference.startswith(f"TS-{timezone.localtime(complaint.submitted_at).year}-")
-    # Nobody is told of made-up history.
-    assert Notification.objects.count() == 0
+    # Told in the site, never by e-mail: nobody's inbox receives made-up history.
     assert OutgoingEmail.objects.count() == 0
 
 
@@ -96,3 +114,36 @@ def test_seed_demo_accounts_sign_in_with_the_demo_password_and_hold_their_roles(
 
 def test_no_account_exists_without_demo_data():
     assert User.objects.count() == 0
+
+
+def test_seed_demo_tells_one_coherent_story():
+    call_command("seed_demo", stdout=io.StringIO())
+    now = timezone.now()
+
+    # About half of what was closed is published, to the compound or a building, after closing.
+    closed = Complaint.objects.filter(status=Status.CLOSED).count()
+    publications = list(Publication.objects.select_related("complaint"))
+    assert 0.4 <= len(publications) / closed <= 0.6
+    assert {p.scope for p in publications} == {PublicationScope.COMPOUND, PublicationScope.BUILDING}
+    assert all(p.complaint.status == Status.CLOSED for p in publications)
+    assert all(p.complaint.closed_at < p.published_at <= now for p in publications)
+    # So an owner's board has results on it.
+    board = Publication.objects.visible_to(User.objects.get(username="owner"))
+    assert board.filter(scope=PublicationScope.COMPOUND).exists()
+    assert board.filter(scope=PublicationScope.BUILDING).exists()
+
+    # Everybody in the story has been told what happened to them, and has something new.
+    for username in ("owner", "owner2", "committee", "staff", "officer"):
+        mine = Notification.objects.filter(recipient__username=username)
+        assert mine.count() >= 5, username
+        assert mine.filter(read_at__isnull=True).exists(), username
+        assert not mine.filter(created_at__gt=now).exists(), username
+    assert Notification.objects.filter(recipient__username="owner2", read_at__isnull=True).count() >= 2
+
+    # Each owner writes in their own language.
+    owner_titles = list(Complaint.objects.filter(complainant__username="owner").values_list("title", flat=True))
+    owner2_titles = list(Complaint.objects.filter(complainant__username="owner2").values_list("title", flat=True))
+    assert owner_titles
+    assert owner2_titles
+    assert all(not title.isascii() for title in owner_titles)
+    assert all(title.isascii() for title in owner2_titles)

@@ -3,7 +3,7 @@ found by its natural key first, so a second run adds nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from committee_site import notifications
+from committee_site import clock, notifications, services
 from committee_site.models import (
     Building,
     Compound,
@@ -48,6 +48,23 @@ ACCOUNTS = [
 
 OWNER_UNITS = {"owner": ("3", "1502"), "owner2": ("5", "801")}
 
+# Their neighbours, who file and follow complaints too but have no demo
+# password: (username, name, building, unit, language).
+NEIGHBOURS = [
+    ("wang_jun", "王军", "1", "601", Language.ZH_HANS),
+    ("zhou_min", "周敏", "1", "1102", Language.ZH_HANS),
+    ("sun_li", "孙丽", "2", "302", Language.ZH_HANS),
+    ("wu_qiang", "吴强", "2", "1501", Language.ZH_HANS),
+    ("zheng_hua", "郑华", "3", "401", Language.ZH_HANS),
+    ("he_yan", "何燕", "3", "902", Language.ZH_HANS),
+    ("david_chen", "David Chen", "4", "1202", Language.EN),
+    ("huang_tao", "黄涛", "4", "701", Language.ZH_HANS),
+    ("lin_na", "林娜", "5", "1601", Language.ZH_HANS),
+    ("gao_feng", "高峰", "6", "202", Language.ZH_HANS),
+    ("xu_jing", "徐静", "6", "1801", Language.ZH_HANS),
+    ("ma_lin", "马琳", "6", "1002", Language.ZH_HANS),
+]
+
 STANDARDS = [
     ("move_in", "3.1", "入住手续一日内办结，提供装修须知和业主手册"),
     ("maintenance", "4.2", "共用设施报修30分钟内到场，一般维修24小时内完成"),
@@ -66,9 +83,10 @@ class Command(BaseCommand):
     help = "Load the demo compound 阳光花园 / Sunny Garden and one account per role (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The demo's history runs through the real services, which tell
-        # people; nobody should be told about, or mailed, made-up events.
-        with transaction.atomic(), notifications.muted():
+        # The demo's history runs through the real services at back-dated
+        # moments; they tell people in the app as they would have, but nobody
+        # is mailed about events that never happened.
+        with transaction.atomic(), notifications.in_app_only():
             created = self._seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write("")
@@ -168,6 +186,31 @@ class Command(BaseCommand):
                 )
             )
             profile.units.add(unit)
+        neighbours = []
+        for number, (username, name, building_number, unit_number, language) in enumerate(NEIGHBOURS):
+            neighbour, made = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": name,
+                    "email": f"{username}@example.org",
+                    "language": language,
+                    "password": make_password(None),
+                },
+            )
+            created += int(made)
+            unit = Unit.objects.get(building__compound=compound, building__number=building_number, number=unit_number)
+            profile = count(
+                OwnerProfile.objects.get_or_create(
+                    user=neighbour,
+                    defaults={
+                        "phone": f"1350013{number:04d}",
+                        "verified_by": users["committee"],
+                        "verified_at": timezone.now(),
+                    },
+                )
+            )
+            profile.units.add(unit)
+            neighbours.append(neighbour)
 
         contract = count(
             ServiceContract.objects.get_or_create(
@@ -208,13 +251,20 @@ class Command(BaseCommand):
                 note="房产证编号 沪(2019)浦字第 012345 号，可到物业核对。",
             )
             created += 1
-        created += complaints_demo.seed(
+        now = timezone.now()
+        history = complaints_demo.seed(
             compound=compound,
             committee=users["committee"],
             staff=users["staff"],
-            owners=[users["owner"], users["owner2"]],
+            owners=[users["owner"], users["owner2"], *neighbours],
+            now=now,
         )
-        created += inspections_demo.seed(
+        history += inspections_demo.seed(
             compound=compound, committee=users["committee"], staff=users["staff"], officer=users["officer"]
         )
-        return created
+        if history:
+            # Everyone last looked at their notifications two days ago: what came since is unread.
+            with clock.frozen_at(now - timedelta(days=2)):
+                for user in [*users.values(), *neighbours]:
+                    services.notifications_mark_all_read(user=user)
+        return created + history
