@@ -23,6 +23,7 @@ KEYWORDS = {
     **DEFAULT_KEYWORDS,
     "gettext_lazy": None,
     "gettext_noop": None,
+    "ngettext_noop": (1, 2),
     "ngettext_lazy": (1, 2),
     "pgettext_lazy": ((1, "c"), 2),
     "npgettext_lazy": ((1, "c"), 2, 3),

@@ -82,13 +82,14 @@ TRANSITIONS = StateMachine(
 
 
 class Channel(models.TextChoices):
-    WEB = "web", _("Web form")
-    PHONE = "phone", _("Phone")
-    EMAIL = "email", _("E-mail")
-    LETTER = "letter", _("Letter")
-    VISIT = "visit", _("Visit")
-    WECHAT = "wechat", _("WeChat")
-    API = "api", _("API")
+    WEB = "web", pgettext_lazy("complaint channel", "Web form")
+    PHONE = "phone", pgettext_lazy("complaint channel", "Phone")
+    # The committee's complaints mailbox (投诉邮箱), not a person's address.
+    EMAIL = "email", pgettext_lazy("complaint channel", "E-mail")
+    LETTER = "letter", pgettext_lazy("complaint channel", "Letter")
+    VISIT = "visit", pgettext_lazy("complaint channel", "Visit")
+    WECHAT = "wechat", pgettext_lazy("complaint channel", "WeChat")
+    API = "api", pgettext_lazy("complaint channel", "API")
 
 
 class Priority(models.TextChoices):

@@ -32,7 +32,7 @@ def test_committee_issues_a_notice_from_a_complaint(owner, committee_member, pro
     assert notice.organisation == complaint.compound.property_company
     assert notice.severity == "critical"
     note = ComplaintEvent.objects.get(complaint=complaint, action="note")
-    assert note.note == f"已发出整改通知单 {notice.reference}：清理消防通道"
+    assert note.note == f"已下发整改通知单 {notice.reference}：清理消防通道"
     assert note.visible_to_owner is False
     complaint.refresh_from_db()
     assert complaint.status == Status.ASSIGNED
