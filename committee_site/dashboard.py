@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from committee_site.access import AuthedRequest, user_access
 from committee_site.models import Compound, Notification, OwnerApplication
 from complaints import queries as complaint_queries
+from inspections.models import SigningParty
 
 
 @require_GET
@@ -28,6 +29,13 @@ def home_view(request: AuthedRequest) -> HttpResponse:
             .select_related("unit__building__compound")
             .order_by("created_at", "id")[:5]
         )
+    to_sign = []
+    if access.committee_compound_ids or access.property_compound_ids or access.officer_compound_ids:
+        to_sign = list(
+            SigningParty.objects.awaiting_signature_by(request.user)
+            .select_related("inspection__compound")
+            .order_by("inspection__planned_on", "id")[:5]
+        )
     recent = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:5])
     queues = complaint_queries.home_queues(request.user)
     return render(
@@ -40,5 +48,6 @@ def home_view(request: AuthedRequest) -> HttpResponse:
             "my_open_complaints": queues.mine,
             "complaints_to_accept": queues.to_accept,
             "assigned_complaints": queues.assigned,
+            "to_sign": to_sign,
         },
     )

@@ -3,9 +3,11 @@ what it needs and returns plain data; the views render it."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from committee_site.models import (
     Building,
@@ -65,3 +67,47 @@ def account_page(user: User) -> AccountPage:
     )
     memberships = list(Membership.objects.filter(user=user, active=True).select_related("organisation"))
     return AccountPage(profile=profile, memberships=memberships)
+
+
+# "3-1502", "3号楼1502室", "3栋1502", "3 1502": a building and a unit number.
+UNIT_PATTERN = re.compile(r"^\s*(\w+?)\s*(?:号楼|栋|幢|座|号|[-－/ ])\s*(\d+)\s*[室号]?\s*$")
+
+
+@dataclass(frozen=True)
+class OwnerMatch:
+    user: User
+    # The owner's units in the compounds searched.
+    units: list[Unit]
+
+    @property
+    def compound_ids(self) -> set[int]:
+        return {unit.building.compound_id for unit in self.units}
+
+
+def owners_matching(compound_ids: Iterable[int], query: str, *, limit: int) -> list[OwnerMatch]:
+    """Verified owners of these compounds found by what a caller tells the
+    committee: their name, their unit, or their phone number. Two queries."""
+    compound_ids = list(compound_ids)
+    query = query.strip()
+    unit = UNIT_PATTERN.match(query)
+    digits = re.sub(r"\D", "", query)
+    if unit:
+        condition = Q(owner_profile__units__building__number__iexact=unit[1], owner_profile__units__number=unit[2])
+    elif digits and len(digits) >= 3 and not re.sub(r"[\d\s+\-()]", "", query):
+        condition = Q(owner_profile__phone__contains=digits) | Q(owner_profile__units__number=digits)
+    else:
+        condition = Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(username__iexact=query)
+    in_compounds = Unit.objects.filter(building__compound_id__in=compound_ids).select_related("building")
+    owners: list[User] = list(
+        User.objects.filter(
+            condition,
+            owner_profile__verified_at__isnull=False,
+            owner_profile__units__building__compound_id__in=compound_ids,
+            is_active=True,
+        )
+        .distinct()
+        .select_related("owner_profile")
+        .prefetch_related(Prefetch("owner_profile__units", queryset=in_compounds, to_attr="units_here"))
+        .order_by("first_name", "id")[:limit]
+    )
+    return [OwnerMatch(user=owner, units=owner.owner_profile.units_here) for owner in owners]  # type: ignore[attr-defined]

@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from committee_site.choices import fill_single_choices, with_empty_choice
 from committee_site.forms import VersionForm
 from committee_site.models import Building, Compound, Organisation, ServiceArea, Unit, User, phone_validator
+from committee_site.queries import OwnerMatch, owners_matching
 from committee_site.uploads import PhotosField
 from complaints.models import Category, Channel, Priority, PublicationScope, ResponsibleParty, Satisfaction
 
@@ -25,9 +27,7 @@ class ComplaintForm(forms.Form):
         required=False,
         help_text=_("For example: east gate, underground garage B2, the playground."),
     )
-    category = forms.ModelChoiceField(
-        label=_("What is it about"), queryset=Category.objects.filter(active=True), empty_label=None
-    )
+    category = forms.ModelChoiceField(label=_("What is it about"), queryset=Category.objects.filter(active=True))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
     photos = PhotosField(
@@ -54,8 +54,7 @@ class ComplaintForm(forms.Form):
         where = self.fields["where"]
         assert isinstance(where, forms.ChoiceField)
         where.choices = choices
-        if choices:
-            where.initial = choices[0][0]
+        fill_single_choices(self, "where", "category")
         self._places: dict[str, tuple[str, Any]] = {
             **{f"unit:{u.pk}": ("unit", u) for u in units},
             **{f"building:{b.pk}": ("building", b) for b in buildings},
@@ -76,27 +75,40 @@ class ComplaintForm(forms.Form):
         return cleaned
 
 
+OWNER_MATCHES = 10
+
+
+def _owner_label(match: OwnerMatch) -> str:
+    units = "、".join(str(unit) for unit in match.units)
+    phone = match.user.owner_profile.phone
+    # The last digits are enough to tell two owners apart on the phone.
+    return f"{match.user} · {units} · …{phone[-4:]}" if phone else f"{match.user} · {units}"
+
+
 class RecordForm(forms.Form):
     """A committee member records a complaint received another way."""
 
     channel = forms.ChoiceField(
-        label=_("Received by"), choices=[c for c in Channel.choices if c[0] not in (Channel.WEB, Channel.API)]
+        label=_("Received by"),
+        choices=with_empty_choice(c for c in Channel.choices if c[0] not in (Channel.WEB, Channel.API)),
     )
-    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(), empty_label=None)
-    owner_username = forms.CharField(
-        label=_("Registered owner (username)"),
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    owner_query = forms.CharField(
+        label=_("Registered owner"),
         required=False,
-        max_length=150,
-        help_text=_("Leave empty and give name and phone for someone without an account."),
+        max_length=100,
+        help_text=_(
+            "Name, unit (e.g. 3-1502) or phone of an owner with an account. Leave empty and give name and phone "
+            "for someone without an account."
+        ),
     )
+    owner = forms.ChoiceField(label=_("Which owner"), required=False, widget=forms.RadioSelect)
     complainant_name = forms.CharField(label=_("Name"), required=False, max_length=100)
     complainant_phone = forms.CharField(label=_("Phone"), required=False, max_length=30, validators=[phone_validator])
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none(), required=False)
     unit_number = forms.CharField(label=_("Unit number"), required=False, max_length=20)
     location_text = forms.CharField(label=_("Describe the place"), required=False, max_length=200)
-    category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(active=True), empty_label=None
-    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
     photos = PhotosField(label=_("Photos"), max_count=MAX_PHOTOS)
@@ -109,24 +121,36 @@ class RecordForm(forms.Form):
         building_field = self.fields["building"]
         assert isinstance(building_field, forms.ModelChoiceField)
         building_field.queryset = Building.objects.filter(compound_id__in=compound_ids).select_related("compound")
+        fill_single_choices(self, "compound", "channel", "category")
+        # The owners the typed name, unit or phone finds, to choose from when there are several.
+        query = str(self.data.get("owner_query", "")).strip()[:100] if self.is_bound else ""
+        self.owner_matches = owners_matching(compound_ids, query, limit=OWNER_MATCHES) if query else []
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ChoiceField)
+        owner_field.choices = [(str(match.user.pk), _owner_label(match)) for match in self.owner_matches]
+        if len(self.owner_matches) < 2:
+            owner_field.widget = forms.HiddenInput()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         compound = cleaned.get("compound")
-        username = cleaned.get("owner_username", "").strip()
+        query = cleaned.get("owner_query", "").strip()
         cleaned["complainant"] = None
-        if username:
-            owner = User.objects.filter(username__iexact=username, owner_profile__verified_at__isnull=False).first()
-            if (
-                owner is None
-                or compound is None
-                or not Unit.objects.filter(owners__user=owner, building__compound=compound).exists()
-            ):
-                self.add_error("owner_username", _("No verified owner of this compound has this username."))
+        if query:
+            matches = [m.user for m in self.owner_matches if compound is not None and compound.pk in m.compound_ids]
+            chosen = [user for user in matches if str(user.pk) == cleaned.get("owner")]
+            if chosen:
+                cleaned["complainant"] = chosen[0]
+            elif len(matches) == 1:
+                cleaned["complainant"] = matches[0]
+            elif not matches:
+                self.add_error(
+                    "owner_query", _("No verified owner of this compound matches “%(query)s”.") % {"query": query}
+                )
             else:
-                cleaned["complainant"] = owner
+                self.add_error("owner", _("Several owners match; choose one."))
         elif not cleaned.get("complainant_name", "").strip():
-            self.add_error("complainant_name", _("Give the complainant's name, or the username of a registered owner."))
+            self.add_error("complainant_name", _("Give the complainant's name, or find the registered owner."))
         building = cleaned.get("building")
         if building is not None and compound is not None and building.compound_id != compound.pk:
             self.add_error("building", _("This building is not in the chosen compound."))
@@ -153,7 +177,7 @@ class AcceptForm(VersionForm):
     service_area = forms.ModelChoiceField(
         label=_("Service area"), queryset=ServiceArea.objects.filter(active=True), required=False
     )
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    priority = forms.ChoiceField(label=_("Priority"), choices=with_empty_choice(Priority.choices))
     is_complex = forms.BooleanField(
         label=_("Complex case"), required=False, help_text=_("Gives the longer time limit for complex cases.")
     )

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from committee_site.choices import fill_single_choices, with_empty_choice
 from committee_site.forms import VersionForm
 from committee_site.models import Compound, ServiceArea
 from committee_site.uploads import PhotosField
@@ -60,6 +61,7 @@ class CompoundTemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
         self.fields["template"].queryset = templates  # type: ignore[attr-defined]
+        fill_single_choices(self, "compound", "template")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -74,10 +76,12 @@ class InspectionCreateForm(CompoundTemplateForm):
 
     kind = forms.ChoiceField(
         label=_("Kind"),
-        choices=[
-            (InspectionKind.AD_HOC, InspectionKind.AD_HOC.label),
-            (InspectionKind.JOINT, _("Joint inspection (emergency)")),
-        ],
+        choices=with_empty_choice(
+            [
+                (InspectionKind.AD_HOC, InspectionKind.AD_HOC.label),
+                (InspectionKind.JOINT, _("Joint inspection (emergency)")),
+            ]
+        ),
     )
     planned_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
@@ -90,8 +94,8 @@ class InspectionCreateForm(CompoundTemplateForm):
 class PlanForm(CompoundTemplateForm):
     field_order = ["compound", "kind", "recurrence", "day_of_period", "template"]
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=InspectionPlan.Kind.choices)
-    recurrence = forms.ChoiceField(label=_("Recurrence"), choices=InspectionPlan.Recurrence.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=with_empty_choice(InspectionPlan.Kind.choices))
+    recurrence = forms.ChoiceField(label=_("Recurrence"), choices=with_empty_choice(InspectionPlan.Recurrence.choices))
     day_of_period = forms.IntegerField(label=_("Day of the month"), min_value=1, max_value=28, initial=15)
 
 
@@ -115,6 +119,7 @@ class CopyTemplateForm(forms.Form):
     def __init__(self, *args: Any, compounds: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
+        fill_single_choices(self, "compound")
 
 
 class SignForm(VersionForm):

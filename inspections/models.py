@@ -442,6 +442,20 @@ class Participant(models.Model):
         return str(self.user)
 
 
+class SigningPartyQuerySet(models.QuerySet["SigningParty"]):
+    def awaiting_signature_by(self, user: User) -> SigningPartyQuerySet:
+        """The signature lines of finished joint inspections that this person
+        signs for their party (committee, property company, community office)
+        and that nobody has signed yet."""
+        access = user_access(user)
+        condition = (
+            Q(party=Party.COMMITTEE, inspection__compound_id__in=access.committee_compound_ids)
+            | Q(party=Party.PROPERTY_COMPANY, inspection__compound_id__in=access.property_compound_ids)
+            | Q(party=Party.COMMUNITY_OFFICE, inspection__compound_id__in=access.officer_compound_ids)
+        )
+        return self.filter(condition, status=SigningParty.Status.PENDING, inspection__status=Inspection.Status.SIGNING)
+
+
 class SigningParty(models.Model):
     """One party's signature on a joint inspection record: signed (perhaps
     with a dissent note), or absent with a reason."""
@@ -480,11 +494,18 @@ class SigningParty(models.Model):
     absent_reason = models.TextField(_("reason for absence"), blank=True, max_length=1000)
     version = models.PositiveIntegerField(default=1)
 
+    objects = SigningPartyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("signing party")
         verbose_name_plural = _("signing parties")
         ordering = ["inspection", "id"]
         constraints = [models.UniqueConstraint(fields=["inspection", "party"], name="signingparty_unique_party")]
+        # Pending lines exist only while a record waits for signatures: a small
+        # partial index finds everyone's "to sign" list however many inspections there are.
+        indexes = [
+            models.Index(fields=["party", "inspection"], name="signingparty_pending", condition=Q(status="pending"))
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_party_display()}: {self.get_status_display()}"

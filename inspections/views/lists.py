@@ -14,7 +14,7 @@ from committee_site.models import Compound
 from committee_site.pagination import page_or_first
 from inspections import queries
 from inspections.access import require_inspections_reader
-from inspections.models import Inspection, InspectionKind
+from inspections.models import Inspection, InspectionKind, SigningParty
 from inspections.views._common import PER_PAGE
 
 
@@ -78,10 +78,16 @@ def quarter_view(request: AuthedRequest) -> HttpResponse:
         .select_related("compound")
         .order_by("-planned_on", "-id")[:20]
     )
+    to_sign = list(
+        SigningParty.objects.awaiting_signature_by(request.user)
+        .select_related("inspection__compound")
+        .order_by("inspection__planned_on", "id")[:50]
+    )
     return render(
         request,
         "inspections/quarter.html",
         {
+            "to_sign": to_sign,
             "rows": quarter.rows,
             "quarter_start": quarter.start,
             "quarter_end": quarter.last_day,

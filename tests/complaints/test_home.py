@@ -45,5 +45,6 @@ def test_home_costs_the_same_whatever_the_number_of_complaints(
     # session, user, access (memberships, owner profile), 2 badges, compounds, notifications, my complaints
     with django_assert_num_queries(8):
         owner_client.get(reverse("home"))
-    with django_assert_num_queries(11):
+    # the same, plus pending applications, records to sign and complaints to accept
+    with django_assert_num_queries(12):
         committee_client.get(reverse("home"))

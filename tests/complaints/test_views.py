@@ -158,25 +158,79 @@ def test_committee_records_a_phone_complaint_for_someone_without_an_account(comp
     assert complaint.events.get().action == "record"
 
 
-def test_committee_records_for_a_registered_owner_who_is_then_told(compound, committee_member, owner):
-    building = owner.owner_profile.units.get().building
-    client_for(committee_member).post(
-        reverse("complaints:record"),
-        {
-            "channel": "letter",
-            "compound": compound.pk,
-            "owner_username": owner.username,
-            "building": building.pk,
-            "unit_number": owner.owner_profile.units.get().number,
-            "category": Category.objects.get(code="fees").pk,
-            "title": "物业费多收",
-            "description": "信件附后",
-        },
-    )
+def _record(client, compound, **fields):
+    data = {
+        "channel": "letter",
+        "compound": compound.pk,
+        "location_text": "3号楼门口",
+        "category": Category.objects.get(code="fees").pk,
+        "title": "物业费多收",
+        "description": "信件附后",
+        **fields,
+    }
+    return client.post(reverse("complaints:record"), data)
+
+
+@pytest.mark.parametrize("how", ["name", "unit", "unit_chinese", "phone"])
+def test_committee_finds_the_owner_it_records_for_by_name_unit_or_phone(compound, committee_member, owner, how):
+    unit = owner.owner_profile.units.get()
+    owner.first_name = "赵建国"
+    owner.save()
+    owner.owner_profile.phone = "13912345678"
+    owner.owner_profile.save()
+    query = {
+        "name": "建国",
+        "unit": f"{unit.building.number}-{unit.number}",
+        "unit_chinese": f"{unit.building.number}号楼{unit.number}室",
+        "phone": "5678",
+    }[how]
+    response = _record(client_for(committee_member), compound, owner_query=query)
+    assert response.status_code == 302
     complaint = Complaint.objects.get()
     assert complaint.complainant == owner
-    assert complaint.unit == owner.owner_profile.units.get()
     assert owner.notifications.count() == 1
+
+
+def test_recording_asks_which_owner_when_several_match_and_takes_the_one_chosen(compound, committee_member, owner):
+    owner.first_name = "王芳"
+    owner.save()
+    namesake = factories.owner_in(compound, building="2", unit="202", username="wangfang2", first_name="王芳")
+    client = client_for(committee_member)
+    response = _record(client, compound, owner_query="王芳")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "有多位业主符合，请选择一位。" in page
+    assert "王芳 · 1号楼101室" in page or "王芳 · " in page
+    assert f'value="{namesake.pk}"' in page
+    assert f'value="{owner.pk}"' in page
+    assert Complaint.objects.count() == 0
+    response = _record(client, compound, owner_query="王芳", owner=namesake.pk)
+    assert response.status_code == 302
+    assert Complaint.objects.get().complainant == namesake
+
+
+def test_recording_finds_no_owner_of_another_compound(compound, committee_member, other_compound):
+    factories.owner_in(other_compound, username="elsewhere", first_name="钱多多")
+    response = _record(client_for(committee_member), compound, owner_query="钱多多")
+    assert response.status_code == 400
+    assert "本小区没有符合“钱多多”的已核实业主。" in response.content.decode()
+    assert Complaint.objects.count() == 0
+
+
+def test_record_form_fills_the_only_compound_and_preselects_nothing_else(compound, committee_member):
+    form = client_for(committee_member).get(reverse("complaints:record")).context["form"]
+    assert form["compound"].value() == compound.pk
+    assert form["channel"].value() in (None, "")
+    assert form["category"].value() in (None, "")
+    page = client_for(committee_member).get(reverse("complaints:record")).content.decode()
+    assert f'<option value="{compound.pk}" selected>' in page
+
+
+def test_owner_form_preselects_no_place_and_no_category(owner):
+    form = client_for(owner).get(reverse("complaints:new")).context["form"]
+    assert len(form.fields["where"].choices) > 1
+    assert form["where"].value() in (None, "")
+    assert form["category"].value() in (None, "")
 
 
 def test_recording_needs_a_name_or_an_owner(compound, committee_member):
@@ -185,7 +239,7 @@ def test_recording_needs_a_name_or_an_owner(compound, committee_member):
         {"channel": "visit", "compound": compound.pk, "location_text": "东门", "category": Category.objects.first().pk,
          "title": "t", "description": "d"},
     )  # fmt: skip
-    assert "请填写投诉人姓名，或已注册业主的用户名。" in response.content.decode()
+    assert "请填写投诉人姓名，或查找已注册的业主。" in response.content.decode()
     assert Complaint.objects.count() == 0
 
 

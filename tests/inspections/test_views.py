@@ -2,6 +2,8 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from committee_site.models import Notification
@@ -749,3 +751,82 @@ def test_template_item_editing_is_for_the_compounds_committee(world, role, statu
     assert response.status_code == (302 if status == 200 else status)
     item.refresh_from_db()
     assert (item.text == "改") == (status == 200)
+
+
+# --- reaching what to sign ---------------------------------------------------------------
+
+
+def _signing(joint, committee_member):
+    answer_all(joint, committee_member)
+    return services.inspection_complete(inspection=joint, by=committee_member, seen_version=joint.version)
+
+
+def test_each_party_finds_the_record_to_sign_on_its_home_page_until_it_signs(
+    joint, committee_member, property_staff, officer
+):
+    signing = _signing(joint, committee_member)
+    detail = reverse("inspections:inspection_detail", args=[signing.pk]) + "#signatures"
+    for person in (committee_member, property_staff, officer):
+        page = client_for(person).get(reverse("home")).content.decode()
+        assert "等待您签字的联合检查" in page, person
+        assert detail in page, person
+    staff_party = signing.parties.get(party="property_company")
+    services.signing_party_sign(party=staff_party, by=property_staff, seen_version=staff_party.version)
+    assert "等待您签字的联合检查" not in client_for(property_staff).get(reverse("home")).content.decode()
+    assert detail in client_for(officer).get(reverse("home")).content.decode()
+
+
+def test_joint_page_lists_what_waits_for_my_signature(joint, committee_member, property_staff, owner):
+    signing = _signing(joint, committee_member)
+    response = client_for(property_staff).get(reverse("inspections:quarter"))
+    assert [party.inspection_id for party in response.context["to_sign"]] == [signing.pk]
+    assert [p.party for p in response.context["to_sign"]] == ["property_company"]
+    assert 'data-testid="to-sign-row"' in response.content.decode()
+
+
+def test_an_inspection_still_being_conducted_waits_for_nobodys_signature(joint, property_staff, officer):
+    for person in (property_staff, officer):
+        assert client_for(person).get(reverse("home")).context["to_sign"] == []
+
+
+@pytest.mark.parametrize(
+    ("who", "present", "absent"),
+    [
+        ("committee_member", ["nav-inspections-overview", "nav-joint", "nav-notices"], []),
+        ("property_staff", ["nav-joint", "nav-notices"], ["nav-inspections-overview"]),
+        ("officer", ["nav-joint"], ["nav-notices", "nav-inspections-overview"]),
+        ("owner", [], ["nav-inspections", "nav-joint"]),
+    ],
+)
+def test_inspections_menu_opens_what_each_role_works_on(request, who, present, absent):
+    page = client_for(request.getfixturevalue(who)).get(reverse("home")).content.decode()
+    for testid in present:
+        assert f'data-testid="{testid}"' in page, testid
+    for testid in absent:
+        assert f'data-testid="{testid}"' not in page, testid
+
+
+def test_home_costs_the_same_whatever_the_number_of_records_to_sign(
+    compound, committee_member, property_staff, officer, default_template
+):
+    def home_queries():
+        with CaptureQueriesContext(connection) as captured:
+            client_for(property_staff).get(reverse("home"))
+        return len(captured)
+
+    def add_signing():
+        inspection = services.inspection_create(
+            compound=compound,
+            kind="joint",
+            template=default_template,
+            planned_on=date(2026, 11, 2),
+            by=committee_member,
+        )
+        inspection = services.inspection_start(inspection=inspection, by=committee_member, seen_version=1)
+        _signing(inspection, committee_member)
+
+    add_signing()
+    few = home_queries()
+    for _ in range(7):
+        add_signing()
+    assert home_queries() == few
