@@ -136,9 +136,8 @@ def test_seed_demo_tells_one_coherent_story():
     for username in ("owner", "owner2", "committee", "staff", "officer"):
         mine = Notification.objects.filter(recipient__username=username)
         assert mine.count() >= 5, username
-        assert mine.filter(read_at__isnull=True).exists(), username
+        assert mine.filter(read_at__isnull=True).count() >= 2, username
         assert not mine.filter(created_at__gt=now).exists(), username
-    assert Notification.objects.filter(recipient__username="owner2", read_at__isnull=True).count() >= 2
 
     # Each owner writes in their own language.
     owner_titles = list(Complaint.objects.filter(complainant__username="owner").values_list("title", flat=True))

@@ -263,8 +263,8 @@ class Command(BaseCommand):
             compound=compound, committee=users["committee"], staff=users["staff"], officer=users["officer"]
         )
         if history:
-            # Everyone last looked at their notifications two days ago: what came since is unread.
-            with clock.frozen_at(now - timedelta(days=2)):
+            # Everyone last looked at their notifications four days ago: what came since is unread.
+            with clock.frozen_at(now - timedelta(days=4)):
                 for user in [*users.values(), *neighbours]:
                     services.notifications_mark_all_read(user=user)
         return created + history
