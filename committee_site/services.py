@@ -33,6 +33,7 @@ from committee_site.models import (
     User,
 )
 from committee_site.notifications import notify, render_message
+from committee_site.tasks_queue import enqueue_on_commit
 from committee_site.workflow import StateMachine
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,7 @@ def email_queue(*, to: str, subject: str, body: str) -> OutgoingEmail:
     from committee_site.tasks import email_send_task
 
     email = OutgoingEmail.objects.create(to=to, subject=subject[:200], body=body)
-    email_id = email.pk
-    transaction.on_commit(lambda: email_send_task.delay(email_id))
+    enqueue_on_commit(email_send_task, email.pk)
     return email
 
 

@@ -231,6 +231,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must not hold a request when the broker is down or silent: the
+# row the task works on is already committed, the failure is logged and the
+# beat sweeps pick the row up (committee_site/tasks_queue.py). So one quick
+# retry and short socket timeouts, not kombu's default of waiting forever on a
+# broker that accepts the connection and never answers.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2.0, "socket_timeout": 3.0}
 
 # Security. In debug mode none of this gets in the way of runserver on http.
 SESSION_COOKIE_HTTPONLY = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from committee_site import services
+from committee_site.tasks_queue import enqueue
 
 
 @shared_task(bind=True, max_retries=services.EMAIL_MAX_ATTEMPTS, default_retry_delay=60)
@@ -21,7 +22,9 @@ def email_send_task(self, email_id: int) -> bool:  # type: ignore[no-untyped-def
 def notification_emails_sweep() -> int:
     email_ids = services.email_sweep()
     for email_id in email_ids:
-        email_send_task.delay(email_id)
+        # A broker that refused one refuses the rest: they stay pending for the next sweep.
+        if not enqueue(email_send_task, email_id):
+            break
     return len(email_ids)
 
 

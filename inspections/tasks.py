@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from committee_site.tasks_queue import enqueue
 from inspections import services
 from inspections.models import InspectionPlan
 
@@ -20,7 +21,9 @@ def inspection_plans_materialise() -> int:
     """Fan out one task per active plan, then remind the participants of the next days."""
     plan_ids = list(InspectionPlan.objects.filter(active=True).values_list("pk", flat=True))
     for plan_id in plan_ids:
-        inspection_plan_materialise.delay(plan_id)
+        # The active plan is the record: tomorrow's run materialises what a refused message left out.
+        if not enqueue(inspection_plan_materialise, plan_id):
+            break
     services.inspection_reminders_send()
     return len(plan_ids)
 
