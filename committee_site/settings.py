@@ -54,6 +54,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# In debug mode a missing page still shows the site's own 404; this brings
+# Django's technical one (the URL patterns tried) back.
+DEBUG_TECHNICAL_404 = env_bool("DEBUG_TECHNICAL_404", False)
 
 # A secret has no default outside debug mode: a production install that forgot
 # SECRET_KEY must fail to start rather than run with a known key.
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "committee_site.middleware.UserLanguageMiddleware",
+    "committee_site.middleware.SiteNotFoundMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

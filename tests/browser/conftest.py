@@ -74,6 +74,22 @@ class Shots:
         return path
 
 
+def session_cookie(username: str, live_server_url: str) -> dict:
+    """A signed-in session for `username`, as a cookie for the browser context."""
+    from django.conf import settings
+    from django.test import Client
+
+    from committee_site.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server_url,
+    }
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(reference_data):
     """Live-server tests run in a flushed database: restore the seeded rows."""

@@ -1,31 +1,21 @@
 """Every page of the foundation, as each role sees it, in both languages on
 a phone and a desktop: it loads, shows no browser error (CSP violations
-included), and leaves a screenshot under var/screenshots/ to look at."""
+included), axe-core finds no serious or critical accessibility violation on
+it, and it leaves a screenshot under var/screenshots/ to look at."""
 
 import io
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client
 
 from committee_site.models import Compound, OwnerApplication, User
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.axe import axe_violations
+from tests.browser.conftest import DESKTOP, PHONE, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = {"zh-hans": "zh-CN", "en": "en-GB"}
-
-
-def _session_cookie(username: str, live_server_url: str) -> dict:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server_url,
-    }
 
 
 def _complaint_in_progress():
@@ -97,11 +87,12 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
                           f"/inspections/templates/{template.pk}/"]  # fmt: skip
     tour["staff"] += ["/inspections/notices/", f"/inspections/notices/{notice.pk}/", f"/inspections/{joint.pk}/"]
     tour["officer"] += ["/inspections/quarter/", f"/inspections/{joint.pk}/"]
+    violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
             page = new_page(viewport=viewport, locale=LANGUAGES[language])
             if role:
-                page.context.add_cookies([_session_cookie(role, live_server.url)])
+                page.context.add_cookies([session_cookie(role, live_server.url)])
             for url in urls:
                 status = expected_status.get(url, {}).get(role, 200)
                 response = page.goto(url)
@@ -116,4 +107,6 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
                     assert "电梯每15日维护保养一次" in page.locator("main").inner_text()
                 slug = url.strip("/").replace("/", "_").replace("?", "_") or "home"
                 shots.take(page, f"{role or 'anonymous'}-{slug}-{viewport_name}-{language}")
+                violations += [f"{role or 'anonymous'}, {viewport_name}: {v}" for v in axe_violations(page)]
             assert page.js_errors == [], (role, page.js_errors)
+    assert violations == [], "\n".join(violations)
