@@ -3,9 +3,11 @@ installation runs the same periodic work."""
 
 import os
 from pathlib import Path
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+from django.core import checks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "committee_site.settings")
 
@@ -29,6 +31,68 @@ def _ensure_filesystem_folders() -> None:
 @app.on_after_configure.connect
 def _prepare(sender: Celery, **kwargs: object) -> None:
     _ensure_filesystem_folders()
+
+
+# Brokers that hand an unacknowledged message to another worker after a timeout.
+VISIBILITY_TIMEOUT_SCHEMES = ("redis", "rediss", "sentinel", "sqs")
+
+
+def task_limit_problems(celery_app: Celery = app) -> list[str]:
+    """Why this configuration could hang a worker or run a task twice; empty
+    when it cannot. Every task needs a soft limit below its hard one, and on a
+    broker with a visibility timeout (Redis) the timeout must be set explicitly
+    and outlast the longest delay a task is queued with (its retry delay, or the
+    max_countdown a task declares when it is queued with a countdown or ETA)
+    plus its hard limit: tasks are acknowledged only after they ran."""
+    # Imports every app's tasks module; not import_default_modules(), whose
+    # signal makes Celery's Django fixup run the system checks, this one included.
+    celery_app.autodiscover_tasks(force=True)
+    conf = celery_app.conf
+    problems: list[str] = []
+    visibility: float | None = None
+    if str(conf.broker_url).split(":", 1)[0] in VISIBILITY_TIMEOUT_SCHEMES:
+        visibility = (conf.broker_transport_options or {}).get("visibility_timeout")
+        if visibility is None:
+            problems.append(
+                "the broker's visibility_timeout is not set: set it in CELERY_BROKER_TRANSPORT_OPTIONS "
+                "(CELERY_VISIBILITY_TIMEOUT)"
+            )
+    for name, task in sorted(celery_app.tasks.items()):
+        if name.startswith("celery."):
+            continue
+        soft = task.soft_time_limit if task.soft_time_limit is not None else conf.task_soft_time_limit
+        hard = task.time_limit if task.time_limit is not None else conf.task_time_limit
+        if not soft or not hard:
+            problems.append(f"{name} has no soft and hard time limit (CELERY_TASK_SOFT_TIME_LIMIT, _TIME_LIMIT)")
+            continue
+        if soft >= hard:
+            problems.append(f"{name}: the soft time limit ({soft} s) must be below the hard one ({hard} s)")
+        delay = max(task.default_retry_delay or 0, getattr(task, "max_countdown", 0) or 0)
+        if getattr(task, "retry_backoff", False):
+            # autoretry_for with backoff waits up to retry_backoff_max (Celery's default: 600 s).
+            delay = max(delay, getattr(task, "retry_backoff_max", 600))
+        if visibility is not None and delay + hard >= visibility:
+            problems.append(
+                f"{name} may be queued {delay} s ahead (retry delay or countdown) and run {hard} s, together not less "
+                f"than the broker's visibility timeout ({visibility} s): another worker would run it again. "
+                "Raise CELERY_VISIBILITY_TIMEOUT."
+            )
+    return problems
+
+
+@checks.register("celery", deploy=False)
+def _check_task_limits(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    return [checks.Error(problem, id="committee_site.E101") for problem in task_limit_problems()]
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_unsafe_limits(sender: object = None, **kwargs: object) -> None:
+    # Celery logs and swallows an Exception raised by a signal handler;
+    # SystemExit is not swallowed, so the worker or beat does not start.
+    problems = task_limit_problems()
+    if problems:
+        raise SystemExit("Refusing to start Celery with this configuration:\n- " + "\n- ".join(problems))
 
 
 app.conf.beat_schedule = {

@@ -226,12 +226,28 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "control_folder": str(CELERY_DIR / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis", "rediss", "sentinel")):
+    # Redis hands an unacknowledged message to another worker after this many
+    # seconds. Tasks are acknowledged late (after they ran), so it must be longer
+    # than the longest countdown plus the hard time limit, or a task would run
+    # twice: committee_site.celery checks that at start-up and refuses otherwise.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # Short socket timeouts so that publishing gives up quickly (see below).
+        "socket_connect_timeout": 2.0,
+        "socket_timeout": 3.0,
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task may hang a worker: at the soft limit the task gets SoftTimeLimitExceeded
+# (and releases its claim), at the hard limit the worker kills it. Tasks that work
+# through batches set longer limits of their own (committee_site.tasks.BATCH_*).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -242,8 +258,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # broker that accepts the connection and never answers.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
-if CELERY_BROKER_URL.startswith("redis"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2.0, "socket_timeout": 3.0}
 
 # Security. In debug mode none of this gets in the way of runserver on http.
 SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,12 @@ from celery import shared_task
 from committee_site import services
 from committee_site.tasks_queue import enqueue
 
+# Limits for the tasks that work through a batch (a sweep, a fan-out, every
+# due complaint): longer than the defaults in settings (CELERY_TASK_*_TIME_LIMIT).
+# What a batch task did not reach when it is stopped, its next run does.
+BATCH_SOFT_TIME_LIMIT = 300
+BATCH_TIME_LIMIT = 360
+
 
 @shared_task(bind=True, max_retries=services.EMAIL_MAX_ATTEMPTS, default_retry_delay=60)
 def email_send_task(self, email_id: int) -> bool:  # type: ignore[no-untyped-def]
@@ -18,7 +24,7 @@ def email_send_task(self, email_id: int) -> bool:  # type: ignore[no-untyped-def
         raise self.retry(exc=exc) from exc
 
 
-@shared_task
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
 def notification_emails_sweep() -> int:
     email_ids = services.email_sweep()
     for email_id in email_ids:
@@ -28,7 +34,7 @@ def notification_emails_sweep() -> int:
     return len(email_ids)
 
 
-@shared_task
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
 def login_failures_prune() -> int:
     return services.login_failures_prune()
 

@@ -121,3 +121,30 @@ def test_pages_have_no_inline_scripts_or_styles(owner):
         assert "<script>" not in html
         assert " style=" not in html
         assert "<style" not in html
+
+
+def test_collectstatic_with_the_production_manifest_storage_succeeds(tmp_path):
+    """Every file a vendored asset references must be there, or the manifest
+    storage aborts and every page answers 500."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "committee.example.org",
+        "VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["vendor/chart.js-4.6.1/chart.umd.js"]
+    assert hashed != "vendor/chart.js-4.6.1/chart.umd.js"
+    assert (tmp_path / "static" / hashed).exists()
+    assert (tmp_path / "static" / f"{hashed}.gz").exists()
