@@ -1,5 +1,6 @@
-# `make run` serves the demo; `make test` runs lint, types and the whole suite.
-# Both set everything up first. DATABASE_URL and CELERY_BROKER_URL switch
+# `make run` serves the demo; `make test` runs lint, types and the whole suite,
+# browser tests included; `make smoke` runs the site as production does.
+# All set everything up first. DATABASE_URL and CELERY_BROKER_URL switch
 # from SQLite and the filesystem transport to PostgreSQL and Redis.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,7 +9,13 @@ BIN := $(VENV)/bin
 # The demo and the tests run in debug mode: no HTTPS redirect, a known secret.
 export DEBUG ?= 1
 
-.PHONY: run test install install-dev lint types check-migrations messages clean
+# The browser tests drive Debian's Chromium and screenshot pages with a CJK font.
+export CHROMIUM_PATH ?= /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+APT_GET ?= $(shell command -v apt-get)
+IS_ROOT ?= $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+.PHONY: run test smoke install install-dev browser-deps lint types check-migrations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -38,13 +45,39 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 types: install-dev
-	$(BIN)/mypy .
+	$(BIN)/mypy . .ci/smoke_drive.py .ci/smoke_smtp.py
 
 check-migrations: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: lint types check-migrations
+# Root with apt-get installs what the browser tests need; anyone else is told
+# the command, and make test stops before running anything.
+browser-deps:
+	@if [ ! -x "$(CHROMIUM_PATH)" ] || [ ! -f "$(CJK_FONT)" ]; then \
+	    if [ -n "$(APT_GET)" ] && [ -n "$(IS_ROOT)" ]; then \
+	        echo "Installing Debian's chromium and fonts-wqy-microhei for the browser tests"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	    elif [ -n "$(APT_GET)" ]; then \
+	        echo "The browser tests need Debian's Chromium and a CJK font. Run:" >&2; \
+	        echo "    sudo apt-get install chromium fonts-wqy-microhei" >&2; \
+	        exit 1; \
+	    else \
+	        echo "The browser tests need Chromium at $(CHROMIUM_PATH) and the font $(CJK_FONT)." >&2; \
+	        echo "On Debian: apt-get install chromium fonts-wqy-microhei; elsewhere install Chromium and set CHROMIUM_PATH." >&2; \
+	        exit 1; \
+	    fi; \
+	fi
+	@[ -x "$(CHROMIUM_PATH)" ] || { echo "No Chromium at CHROMIUM_PATH=$(CHROMIUM_PATH): point it at the chromium binary." >&2; exit 1; }
+	@"$(CHROMIUM_PATH)" --version 2>/dev/null
+
+test: browser-deps lint types check-migrations
 	$(BIN)/pytest
+
+# The production path: a fresh virtualenv with `pip install .`, DEBUG=0,
+# PostgreSQL and Redis, gunicorn, a worker and beat, driven over HTTP
+# (.ci/smoke says which database and Redis number it takes).
+smoke: install-dev
+	.ci/smoke
 
 # For developers: re-extract messages after changing strings (pure Python).
 messages: install-dev

@@ -1,7 +1,10 @@
 """The project's own promises: documented settings and one-way imports."""
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,3 +74,40 @@ def test_apps_import_only_what_the_layering_allows():
                 if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith(".views")
             }
             assert {v for v in views if not v.startswith(app)} == set()
+
+
+def test_make_test_stops_without_chromium_and_names_the_command():
+    # IS_ROOT empty: as a user who cannot install, make test must stop before running anything.
+    result = subprocess.run(
+        ["make", "--no-print-directory", "test", "CHROMIUM_PATH=/nonexistent/chromium", "IS_ROOT="],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "sudo apt-get install chromium fonts-wqy-microhei" in result.stderr
+    assert "pytest" not in result.stdout
+    assert "ruff" not in result.stdout
+
+
+def test_browser_tests_fail_without_chromium(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"CI", "REQUIRE_BROWSER", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
+        "CHROMIUM_PATH": "/nonexistent/chromium",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "VAR_DIR": str(tmp_path),
+        "DEBUG": "1",
+    }
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "tests/browser/test_accounts_journey.py", "-k", "test_", "--maxfail=1",
+        ],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "Chromium not found at /nonexistent/chromium" in result.stdout
+    assert "sudo apt-get install chromium fonts-wqy-microhei" in result.stdout
+    assert "skipped" not in result.stdout.splitlines()[-1]
