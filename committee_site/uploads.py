@@ -172,6 +172,9 @@ def image_reencode(upload: UploadedFile) -> ContentFile[bytes]:
             rgb.save(output, format="JPEG", quality=85, optimize=True)
     except ImageRejected:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # A frame or an embedded picture past the header that Pillow checks too.
+        raise _too_many_pixels(name, None) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(_("“%(name)s” is not a photo, or it is damaged.") % {"name": name}) from exc
     return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
