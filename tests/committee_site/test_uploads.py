@@ -1,13 +1,16 @@
 import io
+import random
+import warnings
 
 import pytest
 from django import forms
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
-from PIL import Image
+from PIL import Image, ImageChops
 
 from committee_site.uploads import (
+    MAX_PIXELS,
     ImageRejected,
     PhotosField,
     image_reencode,
@@ -15,7 +18,9 @@ from committee_site.uploads import (
     photos_discard,
     photos_store,
 )
+from committee_site.uploads import _scaled as _scaled
 from tests.conftest import jpeg_bytes
+from tests.images import uniform_png
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -105,3 +110,66 @@ def test_stored_photos_are_private_and_can_be_discarded():
     response.close()
     photos_discard(names)
     assert not default_storage.exists(names[0])
+
+
+# --- bounded memory: shrink while decoding, refuse what no phone takes --------------------------
+
+
+def _encoded(image, image_format, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def test_pillows_bomb_limit_is_the_upload_cap():
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS == 8192 * 6144
+
+
+def test_a_50_megapixel_phone_photo_is_accepted_and_scaled_down():
+    cleaned = image_reencode(_upload(_encoded(Image.new("RGB", (8192, 6144), (90, 90, 90)), "JPEG")))
+    assert Image.open(io.BytesIO(cleaned.read())).size == (2560, 1920)
+
+
+def test_a_jpeg_just_over_the_half_size_decodes_at_half_size():
+    # Decoded whole it would hold 12 MP; at half size it comes out 2050 pixels wide (JPEG_WHOLE_MAX_SIDE).
+    cleaned = image_reencode(_upload(_encoded(Image.new("RGB", (4100, 3000), (90, 90, 90)), "JPEG")))
+    assert Image.open(io.BytesIO(cleaned.read())).size == (2050, 1500)
+
+
+def test_a_large_png_screenshot_is_accepted_and_scaled_down():
+    cleaned = image_reencode(_upload(uniform_png(4096, 3072, mode="RGBA"), "screen.png", "image/png"))
+    assert Image.open(io.BytesIO(cleaned.read())).size == (2560, 1920)
+
+
+def test_a_tiny_file_of_too_many_pixels_is_refused_with_the_limit_of_its_format():
+    bomb = uniform_png(8000, 8000)  # 64 MP in 200 KB
+    assert len(bomb) < 300_000
+    # As in production, where Pillow's bomb warning is only a warning and our own check refuses.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with translation.override("zh-hans"), pytest.raises(ImageRejected) as zh:
+            image_reencode(_upload(bomb, "bomb.png", "image/png"))
+        with translation.override("en"), pytest.raises(ImageRejected) as en:
+            image_reencode(_upload(bomb, "bomb.png", "image/png"))
+    assert str(zh.value.message) == "“bomb.png”的像素过多：PNG 图片最多 12 百万像素。请发送一张较小的图片。"
+    assert str(en.value.message) == (
+        "“bomb.png” has too many pixels: a PNG picture may have at most 12 megapixels. Please send a smaller copy."
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(8000, 8000), (20000, 20000)])
+def test_pillows_bomb_check_answers_with_our_message(width, height):
+    # Above twice the cap Pillow raises DecompressionBombError; above the cap its
+    # warning, an error in the test run, must not turn into a 500 either.
+    with translation.override("en"), pytest.raises(ImageRejected) as rejected:
+        image_reencode(_upload(uniform_png(width, height, mode="L"), "bomb.png", "image/png"))
+    assert str(rejected.value.message) == (
+        "“bomb.png” has too many pixels: at most 50 megapixels. Please send a smaller copy."
+    )
+
+
+def test_a_photo_resized_in_bands_shows_no_seam():
+    noise = Image.frombytes("RGB", (1000, 777), random.Random(7).randbytes(1000 * 777 * 3))
+    banded = _scaled(noise, (640, 497))
+    whole = noise.resize((640, 497), Image.Resampling.LANCZOS)
+    assert [high for _low, high in ImageChops.difference(banded, whole).getextrema()] == [1, 1, 1]

@@ -1,11 +1,14 @@
 """The complaint pages as each role meets them: what they see, what they may
 do, and what happens when the input is bad."""
 
+import warnings
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from committee_site.models import Notification
 from committee_site.uploads import image_reencode
@@ -14,6 +17,7 @@ from complaints.models import TRANSITIONS, Category, Complaint, ComplaintPhoto, 
 from tests import factories
 from tests.complaints.conftest import drive, file_complaint
 from tests.conftest import client_for, jpeg_bytes
+from tests.images import uniform_png
 from tests.snapshot import db_rows
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +90,28 @@ def test_a_fake_photo_is_refused_keeps_the_text_and_leaves_no_file(owner):
     assert 'value="垃圾没人清"' in page
     assert "&lt;b&gt;三天&lt;/b&gt;没人清理" in page
     assert "本次未保存。修改表单后请重新选择照片。" in page
+    assert Complaint.objects.count() == 0
+    assert _media_files() == []
+
+
+def test_a_picture_of_too_many_pixels_is_refused_in_the_owners_language_and_saves_nothing(owner):
+    unit = owner.owner_profile.units.get()
+    with warnings.catch_warnings():
+        # As in production: Pillow only warns between the cap and twice the cap, and the form refuses.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        response = client_for(owner).post(
+            reverse("complaints:new"),
+            {
+                "where": f"unit:{unit.pk}",
+                "category": Category.objects.get(code="cleaning").pk,
+                "title": "垃圾没人清",
+                "description": "三天没人清理",
+                "photos": [_photo(), _photo("bomb.png", uniform_png(8000, 8000))],
+            },
+        )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "“bomb.png”的像素过多：PNG 图片最多 12 百万像素。请发送一张较小的图片。" in page
     assert Complaint.objects.count() == 0
     assert _media_files() == []
 
