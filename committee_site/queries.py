@@ -11,6 +11,7 @@ from committee_site.models import (
     Building,
     Compound,
     Membership,
+    OwnerApplication,
     OwnerProfile,
     ServiceArea,
     ServiceContract,
@@ -65,3 +66,12 @@ def account_page(user: User) -> AccountPage:
     )
     memberships = list(Membership.objects.filter(user=user, active=True).select_related("organisation"))
     return AccountPage(profile=profile, memberships=memberships)
+
+
+def username_in_use(username: str, *, besides: OwnerApplication) -> bool:
+    """Whether an account or another pending application has this username
+    (case aside): the committee chooses another one when approving."""
+    return (
+        User.objects.filter(username__iexact=username).exists()
+        or OwnerApplication.objects.pending().filter(username__iexact=username).exclude(pk=besides.pk).exists()
+    )

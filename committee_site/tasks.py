@@ -26,11 +26,6 @@ def notification_emails_sweep() -> int:
 
 
 @shared_task
-def login_failures_prune() -> int:
-    return services.login_failures_prune()
-
-
-@shared_task
 def ping(token: str) -> str:
     """Answers with what it was given: proves a worker is consuming the queue."""
     return f"pong:{token}"

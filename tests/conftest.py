@@ -1,7 +1,10 @@
+import uuid
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from committee_site.celery import app as celery_app
 from tests import factories
@@ -19,6 +22,20 @@ def _celery_eager() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in the site's default language, whatever language
+    the requests of the test before it left active."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings) -> None:
+    """Each test counts its requests from zero, in whichever shared cache is
+    configured (a table in the test database, or Redis)."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
 
 
 @pytest.fixture(autouse=True)
