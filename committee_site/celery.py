@@ -107,10 +107,6 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.complaints_auto_close",
         "schedule": crontab(minute="*/15"),
     },
-    "login-failures-prune": {
-        "task": "committee_site.tasks.login_failures_prune",
-        "schedule": crontab(minute=17, hour=3),
-    },
     # Creates planned inspections ahead of time and reminds participants;
     # the unique (plan, period) row and reminder claims make reruns harmless.
     "inspection-plans-materialise": {

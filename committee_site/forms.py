@@ -45,7 +45,10 @@ class OwnerApplicationForm(forms.Form):
         label=_("Username"),
         max_length=150,
         validators=[UnicodeUsernameValidator()],
-        help_text=_("Letters, digits and @/./+/-/_ only; you sign in with it."),
+        help_text=_(
+            "Letters, digits and @/./+/-/_ only; you sign in with it. The committee confirms it when approving "
+            "your account, and the e-mail with their decision tells you the username to sign in with."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     password1 = forms.CharField(
@@ -102,6 +105,19 @@ class VersionForm(forms.Form):
     the service refuses it when the object changed meanwhile."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class ApproveApplicationForm(VersionForm):
+    username = forms.CharField(
+        label=_("Username of the new account"),
+        max_length=150,
+        required=False,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("The one the owner asked for; change it if another account already has it."),
+    )
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip()
 
 
 class RejectApplicationForm(VersionForm):

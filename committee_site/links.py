@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from committee_site.access import AuthedRequest
 from committee_site.models import User
 from committee_site.services import ServiceError
+from committee_site.throttle import rate_limited
 from complaints import services as complaint_services
 from complaints.access import get_complaint_for, is_committee
 from complaints.models import Complaint
@@ -49,6 +50,7 @@ def complaint_rectification_issue(
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("step")
 def complaint_rectification_view(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = get_complaint_for(request.user, pk)
     if not is_committee(request.user, complaint):

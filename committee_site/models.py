@@ -11,8 +11,6 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -304,13 +302,6 @@ class OwnerApplication(models.Model):
         verbose_name = _("owner application")
         verbose_name_plural = _("owner applications")
         indexes = [models.Index(fields=["status", "-created_at", "-id"], name="ownerapp_status_created")]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("username"),
-                condition=Q(status="pending"),
-                name="ownerapp_unique_pending_username",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.unit})"
@@ -537,30 +528,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class LoginFailureQuerySet(models.QuerySet["LoginFailure"]):
-    def recent(self, *, window: timedelta) -> LoginFailureQuerySet:
-        return self.filter(at__gte=timezone.now() - window)
-
-
-class LoginFailure(models.Model):
-    """One failed login, counted to throttle password guessing."""
-
-    username = models.CharField(max_length=150)
-    address = models.GenericIPAddressField(null=True)
-    at = models.DateTimeField(default=clock.now)
-
-    objects = LoginFailureQuerySet.as_manager()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["username", "at"], name="loginfailure_username_at"),
-            models.Index(fields=["address", "at"], name="loginfailure_address_at"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class ReferenceCounter(models.Model):

@@ -13,6 +13,7 @@ from committee_site.models import (
     Building,
     Compound,
     Membership,
+    OwnerApplication,
     OwnerProfile,
     ServiceArea,
     ServiceContract,
@@ -111,3 +112,12 @@ def owners_matching(compound_ids: Iterable[int], query: str, *, limit: int) -> l
         .order_by("first_name", "id")[:limit]
     )
     return [OwnerMatch(user=owner, units=owner.owner_profile.units_here) for owner in owners]  # type: ignore[attr-defined]
+
+
+def username_in_use(username: str, *, besides: OwnerApplication) -> bool:
+    """Whether an account or another pending application has this username
+    (case aside): the committee chooses another one when approving."""
+    return (
+        User.objects.filter(username__iexact=username).exists()
+        or OwnerApplication.objects.pending().filter(username__iexact=username).exclude(pk=besides.pk).exists()
+    )

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Field, Model
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,6 @@ from committee_site.access import committee_members
 from committee_site.models import (
     AuditEvent,
     Compound,
-    LoginFailure,
     Notification,
     OutgoingEmail,
     OwnerApplication,
@@ -286,29 +285,18 @@ def user_set_language(*, user: User, language: str) -> None:
         user.language = language
 
 
-def login_failure_record(*, username: str, address: str | None) -> None:
-    LoginFailure.objects.create(username=username.lower()[:150], address=address)
+def login_failures_clear(*, user: User) -> int:
+    """Forget every failed sign-in of the account, from every address: its
+    password was just reset, so whoever guessed at the old one is beside the
+    point and the owner must be able to sign in at once."""
+    from axes.utils import reset as axes_reset
+
+    with transaction.atomic():
+        cleared = axes_reset(username=user.get_username())
+        audit_record(actor=user, action="user.password_reset", obj=user, data={"sign_in_failures_cleared": cleared})
+    return cleared
 
 
-def login_failures_clear(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.lower()).delete()
-
-
-def login_failures_prune(*, now: Any = None) -> int:
-    now = now or timezone.now()
-    cutoff = now - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES) * 2
-    deleted, _details = LoginFailure.objects.filter(at__lt=cutoff).delete()
-    return deleted
-
-
-def username_taken(username: str) -> bool:
-    return (
-        User.objects.filter(username__iexact=username).exists()
-        or OwnerApplication.objects.pending().filter(username__iexact=username).exists()
-    )
-
-
-@transaction.atomic
 def owner_application_submit(
     *,
     full_name: str,
@@ -320,57 +308,73 @@ def owner_application_submit(
     language: str,
     note: str = "",
 ) -> OwnerApplication:
-    if username_taken(username):
-        raise ServiceError(_("This username is already taken; choose another one."))
-    application = OwnerApplication.objects.create(
-        full_name=full_name,
-        email=email,
-        phone=phone,
-        unit=unit,
-        username=username,
-        password_hash=make_password(password),
-        language=language,
-        note=note,
-    )
-    compound = unit.building.compound
-    audit_record(actor=None, action="owner_application.submit", obj=application, compound=compound)
-    url = reverse("owner_application_detail", args=[application.pk])
-    for member in committee_members(compound):
-        notify(
-            recipient=member,
-            kind="owner_application_submitted",
-            context={"application": application, "unit": unit, "compound": compound},
-            url=url,
+    """Save an application whether or not its username is taken (an
+    anonymous visitor must not learn which accounts exist); the committee
+    confirms the username when approving."""
+    # Hashing takes a good fraction of a second on purpose: done inside the
+    # transaction it would hold SQLite's write lock that long.
+    password_hash = make_password(password)
+    with transaction.atomic():
+        application = OwnerApplication.objects.create(
+            full_name=full_name,
+            email=email,
+            phone=phone,
+            unit=unit,
+            username=username,
+            password_hash=password_hash,
+            language=language,
+            note=note,
         )
+        compound = unit.building.compound
+        audit_record(actor=None, action="owner_application.submit", obj=application, compound=compound)
+        url = reverse("owner_application_detail", args=[application.pk])
+        for member in committee_members(compound):
+            notify(
+                recipient=member,
+                kind="owner_application_submitted",
+                context={"application": application, "unit": unit, "compound": compound},
+                url=url,
+            )
     return application
 
 
 @transaction.atomic
-def owner_application_approve(*, application: OwnerApplication, by: User, seen_version: int) -> User:
-    if User.objects.filter(username__iexact=application.username).exists():
-        raise ServiceError(
-            _(
-                "The username “%(username)s” now belongs to another account; "
-                "reject the application and ask the owner to apply again."
-            )
-            % {"username": application.username}
-        )
+def owner_application_approve(
+    *, application: OwnerApplication, by: User, seen_version: int, username: str | None = None
+) -> User:
+    """Create the owner's verified account, under `username` if the committee
+    chose another one than the owner asked for."""
+    username = username or application.username
+    clash = _("The username “%(username)s” belongs to another account; choose another one for this owner.") % {
+        "username": username
+    }
     transition_apply(
         obj=application,
         machine=OwnerApplication.TRANSITIONS,
         action="approve",
         by=by,
         seen_version=seen_version,
-        changes={"decided_by": by, "decided_at": clock.now()},
+        changes={"decided_by": by, "decided_at": clock.now(), "username": username},
         compound=application.unit.building.compound,
+        audit_data={"username": username},
     )
-    user = User.objects.create(
-        username=application.username,
-        password=application.password_hash,
-        email=application.email,
-        first_name=application.full_name[:150],
-        language=application.language,
-    )
+    # After the move, so that a stale page hears "changed meanwhile"; the
+    # exception rolls the move back.
+    if User.objects.filter(username__iexact=username).exists():
+        raise ServiceError(clash)
+    try:
+        # Two approvals with one username at the same moment: the account
+        # table's unique username stops the second.
+        with transaction.atomic():
+            user = User.objects.create(
+                username=username,
+                password=application.password_hash,
+                email=application.email,
+                first_name=application.full_name[:150],
+                language=application.language,
+            )
+    except IntegrityError as error:
+        raise ServiceError(clash) from error
     profile = OwnerProfile.objects.create(user=user, phone=application.phone, verified_by=by, verified_at=clock.now())
     profile.units.add(application.unit)
     OwnerApplication.objects.filter(pk=application.pk).update(user=user)

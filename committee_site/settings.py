@@ -3,7 +3,9 @@ from an environment variable, read through the small typed helpers below;
 README.md lists every variable."""
 
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +101,8 @@ MIDDLEWARE = [
     "committee_site.middleware.SiteNotFoundMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that its lock-out page is rendered in the language chosen above.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "committee_site.urls"
@@ -147,14 +153,123 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling: failures counted per username and per client address
-# within a sliding window.
-LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
-LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 5)
+# Sign-in throttling (django-axes). Failures are counted per pair of account
+# and client address, so a stranger guessing at an account locks out only
+# their own address: the owner still signs in from theirs. After
+# LOGIN_FAILURE_LIMIT failures the pair waits LOGIN_LOCKOUT_MINUTES, and every
+# further failure after a wait doubles it, up to LOGIN_LOCKOUT_MAX_HOURS; a
+# pair is forgotten twice that long after its last failure. Signing in clears
+# the pair's failures, resetting the password all of the account's.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 1)
+LOGIN_LOCKOUT_MAX_HOURS = env_int("LOGIN_LOCKOUT_MAX_HOURS", 24)
+# Credential stuffing tries many accounts from one address: a cap on the
+# address's failures across all accounts, counted in the shared cache.
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+AXES_HANDLER = "committee_site.throttle.SignInAttempts"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "committee_site.throttle.login_cool_off"
+AXES_RESET_ON_SUCCESS = True
+# A try while locked is refused without looking at the password: it neither
+# counts as a failure nor makes the wait longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "committee_site.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "committee_site.throttle.client_address"
+# Successful sign-ins are not logged: the audit trail is AuditEvent's.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 # Behind a reverse proxy: the header it sets with the client's address
-# (HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR whose last entry is used).
+# (HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR whose last entry is used). Sign-in
+# throttling and the rate limits below both read the address from it.
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "REMOTE_ADDR")
+
+# The shared cache holds the rate-limit counters, so it must be one that every
+# gunicorn worker sees: Redis when CACHE_URL (or a Redis broker) names one,
+# else a table in the site's database. Never a per-process memory cache.
+CACHE_URL = env_str(
+    "CACHE_URL",
+    os.environ.get("CELERY_BROKER_URL", "")
+    if os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://"))
+    else "database",
+)
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "committee-site",
+        }
+    }
+elif CACHE_URL == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "committee_site.cache.SharedDatabaseCache",
+            # Created by migration committee_site 0006.
+            "LOCATION": "committee_site_cache",
+            # Past this many entries Django culls the expired ones first; a low
+            # limit would also drop live counters and so reset limits.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://…, rediss://… or database, not {CACHE_URL!r}.")
+
+
+def env_rate_limits(name: str, defaults: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """RATE_LIMITS=complaint.user=30/h,apply.address=20/h overrides single limits."""
+    limits = {group: dict(keys) for group, keys in defaults.items()}
+    for item in env_list(name, []):
+        target, _, rate = item.partition("=")
+        group, _, key = target.strip().partition(".")
+        if group not in limits or key not in limits[group] or not re.fullmatch(r"\d+/\d*[smhd]", rate.strip()):
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not <group>.<key>=<count>/<period>; the groups and keys are "
+                + ", ".join(f"{g}.{k}" for g, keys in defaults.items() for k in keys)
+            )
+        limits[group][key] = rate.strip()
+    return limits
+
+
+# Floods (django-ratelimit): per user and per client address (and, on the
+# anonymous forms, per e-mail address typed) on every form that creates rows
+# or sends e-mail; past a limit the form answers 429 with templates/429.html.
+# Rates are <count>/<period> with s, m, h or d, e.g. 20/h or 5/15m; generous
+# enough that a committee member recording a day's letters never meets them.
+RATE_LIMITS = env_rate_limits(
+    "RATE_LIMITS",
+    {
+        # Owners filing complaints through the web form.
+        "complaint": {"user": "20/h", "address": "60/h"},
+        # Committee members recording phone, letter and visit complaints.
+        "record": {"user": "200/h", "address": "400/h"},
+        # Every step on an existing record: complaint steps and replies with
+        # photos, inspection items and findings, signatures, rectification
+        # notices and their steps, decisions on applications, the language.
+        "step": {"user": "600/h", "address": "1200/h"},
+        # Setting up inspections: new inspections, plans, template copies and items.
+        "setup": {"user": "120/h", "address": "300/h"},
+        # The anonymous forms.
+        "apply": {"address": "10/h", "email": "5/d"},
+        "password_reset": {"address": "20/h", "email": "5/15m"},
+        "sign_in": {"address": "200/h"},
+    },
+)
+RATELIMIT_USE_CACHE = "default"
+# A cache that cannot answer must not stop the committee's work: the request
+# goes through and the failure is logged.
+RATELIMIT_FAIL_OPEN = True
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit lists only memcached and django-redis as supported;
+    # Django's own RedisCache and SharedDatabaseCache increment atomically too.
+    "django_ratelimit.W001",
+]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -288,4 +403,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Axes tells every sign-in at INFO; its warnings (each failure, each lock-out) are what matter.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

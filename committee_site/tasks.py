@@ -34,11 +34,6 @@ def notification_emails_sweep() -> int:
     return len(email_ids)
 
 
-@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
-def login_failures_prune() -> int:
-    return services.login_failures_prune()
-
-
 @shared_task
 def ping(token: str) -> str:
     """Answers with what it was given: proves a worker is consuming the queue."""

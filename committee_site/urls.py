@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from committee_site import dashboard, links, views
 from committee_site.forms import LocalisedPasswordResetForm
+from committee_site.throttle import rate_limited
 
 urlpatterns = [
     path("", dashboard.home_view, name="home"),
@@ -24,13 +25,13 @@ urlpatterns = [
     path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(form_class=LocalisedPasswordResetForm),
+        rate_limited("password_reset")(auth_views.PasswordResetView.as_view(form_class=LocalisedPasswordResetForm)),
         name="password_reset",
     ),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

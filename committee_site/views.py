@@ -10,8 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -35,14 +36,14 @@ from committee_site.access import (
     require_committee,
 )
 from committee_site.actions import action_view
-from committee_site.forms import LanguageForm, OwnerApplicationForm, RejectApplicationForm, VersionForm
+from committee_site.forms import ApproveApplicationForm, LanguageForm, OwnerApplicationForm, RejectApplicationForm
 from committee_site.models import (
     Notification,
     OwnerApplication,
     User,
 )
 from committee_site.pagination import page_or_first
-from committee_site.throttle import client_address, login_blocked
+from committee_site.throttle import rate_limited, sign_in_lockout
 
 PER_PAGE = 25
 log = logging.getLogger(__name__)
@@ -64,65 +65,93 @@ def _safe_next(request: HttpRequest, candidate: str | None, fallback: str) -> st
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("sign_in")
 def login_view(request: HttpRequest) -> HttpResponse:
+    # Lock-outs are django-axes' (settings: AXES_*): its backend refuses a
+    # locked (account, address) pair before the password is checked, and its
+    # middleware answers with login_locked_out below.
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("home"))
     if request.user.is_authenticated:
         return redirect(next_url)
     form = AuthenticationForm(request, data=request.POST or None)
-    if request.method == "POST":
-        username = request.POST.get("username", "")
-        address = client_address(request)
-        if login_blocked(username=username, address=address):
-            form = AuthenticationForm(request)
-            form.cleaned_data = {}
-            form.add_error(
-                None,
-                _("Too many failed sign-ins. Wait %(minutes)s minutes, or reset your password.")
-                % {"minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES},
-            )
-            return render(request, "registration/login.html", {"form": form, "next": next_url}, status=429)
-        if form.is_valid():
-            user = form.get_user()
-            # django.contrib.auth.login rotates the session key.
-            auth_login(request, user)
-            services.login_failures_clear(username=username)
-            response = redirect(next_url)
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                user.language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite="Lax",
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-            )
-            return response
-        services.login_failure_record(username=username, address=address)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        # django.contrib.auth.login rotates the session key.
+        auth_login(request, user)
+        response = redirect(next_url)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+        return response
     return render(request, "registration/login.html", {"form": form, "next": next_url})
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict[str, Any] | None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the sign-in page again, saying how long this
+    account waits from this address, or this address for every account."""
+    lockout = sign_in_lockout(request, credentials)
+    if lockout.by_address:
+        message = ngettext(
+            "Too many failed sign-ins from your network. Try again in %(minutes)s minute.",
+            "Too many failed sign-ins from your network. Try again in %(minutes)s minutes.",
+            lockout.minutes,
+        )
+    else:
+        message = ngettext(
+            "Too many failed sign-ins to this account from your network. Try again in %(minutes)s minute, "
+            "or reset your password by e-mail: that lifts the lock at once.",
+            "Too many failed sign-ins to this account from your network. Try again in %(minutes)s minutes, "
+            "or reset your password by e-mail: that lifts the lock at once.",
+            lockout.minutes,
+        )
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    form.cleaned_data = {}
+    form.add_error(None, message % {"minutes": lockout.minutes})
+    next_url = _safe_next(request, request.POST.get("next"), reverse("home"))
+    response = render(request, "registration/login.html", {"form": form, "next": next_url}, status=429)
+    response["Retry-After"] = str(lockout.seconds)
+    return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset flow; the new password also lifts every sign-in
+    lock-out of the account, so the owner can use it at once."""
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.login_failures_clear(user=form.user)
+        return response
 
 
 @login_not_required
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
+@rate_limited("apply")
 def apply_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     form = OwnerApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.owner_application_submit(
-                full_name=data["full_name"],
-                email=data["email"],
-                phone=data["phone"],
-                unit=data["unit"],
-                username=data["username"],
-                password=data["password1"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                note=data["note"],
-            )
-        except services.ServiceError as error:
-            form.add_error("username", error.message)
-        else:
-            return redirect("apply_done")
+        # Taken or not, the username is accepted here: an anonymous visitor
+        # learns nothing about accounts. The committee confirms it at approval.
+        services.owner_application_submit(
+            full_name=data["full_name"],
+            email=data["email"],
+            phone=data["phone"],
+            unit=data["unit"],
+            username=data["username"],
+            password=data["password1"],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            note=data["note"],
+        )
+        return redirect("apply_done")
     return render(request, "committee_site/apply.html", {"form": form})
 
 
@@ -134,6 +163,7 @@ def apply_done_view(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @require_POST
+@rate_limited("step")
 def set_language_view(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
     fallback = reverse("home") if request.user.is_authenticated else reverse("login")
@@ -211,7 +241,11 @@ def _application_detail(
         "committee_site/owner_application_detail.html",
         {
             "application": application,
-            "version_form": VersionForm(initial={"version": application.version}),
+            "approve_form": ApproveApplicationForm(
+                initial={"version": application.version, "username": application.username}
+            ),
+            "username_in_use": application.status == OwnerApplication.Status.PENDING
+            and queries.username_in_use(application.username, besides=application),
             "reject_form": reject_form or RejectApplicationForm(initial={"version": application.version}),
         },
         status=400 if reject_form is not None else 200,
@@ -227,13 +261,17 @@ def _application_to_decide(user: User, pk: int) -> OwnerApplication:
 
 
 @require_POST
-@action_view(load=_application_to_decide, form=VersionForm, done="", back=_application_page)
+@rate_limited("step")
+@action_view(load=_application_to_decide, form=ApproveApplicationForm, done="", back=_application_page)
 def owner_application_approve_view(request: AuthedRequest, application: OwnerApplication, data: dict[str, Any]) -> str:
-    user = services.owner_application_approve(application=application, by=request.user, seen_version=data["version"])
+    user = services.owner_application_approve(
+        application=application, by=request.user, seen_version=data["version"], username=data["username"]
+    )
     return _("Approved. %(name)s can now sign in as “%(username)s”.") % {"name": user, "username": user.username}
 
 
 @require_POST
+@rate_limited("step")
 def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpResponse:
     application = get_owner_application_for(request.user, pk, write=True)
     form = RejectApplicationForm(request.POST)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from committee_site.access import AuthedRequest
 from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError
+from committee_site.throttle import rate_limited
 from committee_site.uploads import photo_response
 from complaints import queries, services
 from complaints.access import get_complaint_for, get_complaint_photo_for, is_committee, may, sees_internal
@@ -196,6 +197,7 @@ def _refused(request: AuthedRequest, pk: int, action: str, error: ServiceError) 
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.ACCEPT, gettext_lazy("Accepted."))
 def complaint_accept_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_accept(
@@ -210,12 +212,14 @@ def complaint_accept_view(request: AuthedRequest, complaint: Complaint, data: di
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.REJECT, gettext_lazy("Not accepted; the owner has been told why."))
 def complaint_reject_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_reject(complaint=complaint, by=request.user, seen_version=data["version"], reason=data["reason"])
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.ASSIGN, gettext_lazy("Assigned; the deadline is set."))
 def complaint_assign_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_assign(
@@ -229,6 +233,7 @@ def complaint_assign_view(request: AuthedRequest, complaint: Complaint, data: di
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.PLAN, gettext_lazy("Handling plan recorded; the owner has been told."))
 def complaint_plan_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_plan(
@@ -237,6 +242,7 @@ def complaint_plan_view(request: AuthedRequest, complaint: Complaint, data: dict
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.PROGRESS, gettext_lazy("Progress recorded."))
 def complaint_progress_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_progress(
@@ -250,6 +256,7 @@ def complaint_progress_view(request: AuthedRequest, complaint: Complaint, data: 
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.REPLY, gettext_lazy("Reply sent to the owner."))
 def complaint_reply_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_reply(
@@ -258,6 +265,7 @@ def complaint_reply_view(request: AuthedRequest, complaint: Complaint, data: dic
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.CONFIRM, gettext_lazy("Thank you. The complaint is closed."))
 def complaint_confirm_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_confirm(
@@ -270,6 +278,7 @@ def complaint_confirm_view(request: AuthedRequest, complaint: Complaint, data: d
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.DISPUTE, gettext_lazy("Your dispute is recorded; the complaint is open again."))
 def complaint_dispute_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_dispute(
@@ -278,6 +287,7 @@ def complaint_dispute_view(request: AuthedRequest, complaint: Complaint, data: d
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.WITHDRAW, gettext_lazy("The complaint is withdrawn."))
 def complaint_withdraw_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_withdraw(
@@ -286,6 +296,7 @@ def complaint_withdraw_view(request: AuthedRequest, complaint: Complaint, data: 
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.REFER, gettext_lazy("Referred."))
 def complaint_refer_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_refer(
@@ -298,12 +309,14 @@ def complaint_refer_view(request: AuthedRequest, complaint: Complaint, data: dic
 
 
 @require_POST
+@rate_limited("step")
 @complaint_step(Action.REOPEN, gettext_lazy("Reopened."))
 def complaint_reopen_view(request: AuthedRequest, complaint: Complaint, data: dict[str, Any]) -> None:
     services.complaint_reopen(complaint=complaint, by=request.user, seen_version=data["version"], reason=data["reason"])
 
 
 @require_POST
+@rate_limited("step")
 def complaint_publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = get_complaint_for(request.user, pk, action=Action.PUBLISH)
     form = PublishForm(request.POST, compound=complaint.compound)

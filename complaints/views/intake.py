@@ -9,11 +9,13 @@ from django.views.decorators.http import require_http_methods
 
 from committee_site.access import AuthedRequest, require_committee, user_access
 from committee_site.services import ServiceError
+from committee_site.throttle import rate_limited
 from complaints import services
 from complaints.forms import ComplaintForm, RecordForm
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("complaint")
 def complaint_new_view(request: AuthedRequest) -> HttpResponse:
     if not user_access(request.user).owner_compound_ids:
         raise PermissionDenied
@@ -47,6 +49,7 @@ def complaint_new_view(request: AuthedRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("record")
 def complaint_record_view(request: AuthedRequest) -> HttpResponse:
     compound_ids = require_committee(request.user)
     form = RecordForm(request.POST or None, request.FILES or None, compound_ids=compound_ids)

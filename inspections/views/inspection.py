@@ -16,6 +16,7 @@ from committee_site.access import AuthedRequest, require_committee, user_access
 from committee_site.actions import action_view, form_errors_text
 from committee_site.models import Compound, User
 from committee_site.services import ServiceError
+from committee_site.throttle import rate_limited
 from committee_site.uploads import photo_response
 from inspections import queries, services
 from inspections.access import (
@@ -86,6 +87,7 @@ def inspection_print_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("setup")
 def inspection_create_view(request: AuthedRequest) -> HttpResponse:
     compound_ids = require_committee(request.user)
     compounds = Compound.objects.filter(pk__in=compound_ids).order_by("name")
@@ -133,6 +135,7 @@ def _to_mark_absent(user: User, pk: int) -> SigningParty:
 
 
 @require_POST
+@rate_limited("step")
 @action_view(
     load=_to_conduct,
     form=VersionForm,
@@ -144,6 +147,7 @@ def inspection_start_view(request: AuthedRequest, inspection: Inspection, data: 
 
 
 @require_POST
+@rate_limited("step")
 def item_record_view(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_item_for(request.user, pk)
     form = ItemRecordForm(request.POST, request.FILES, points=item.points)
@@ -193,6 +197,7 @@ def item_photo_view(request: AuthedRequest, pk: int, index: int) -> FileResponse
 
 
 @require_POST
+@rate_limited("step")
 def finding_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = get_inspection_for(request.user, pk, write=True)
     form = FindingForm(request.POST, request.FILES)
@@ -219,6 +224,7 @@ def finding_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("step")
 @action_view(load=_to_conduct, form=CompleteForm, done=gettext_lazy("Inspection completed."), back=_inspection_page)
 def inspection_complete_view(request: AuthedRequest, inspection: Inspection, data: dict[str, Any]) -> str | None:
     inspection = services.inspection_complete(
@@ -230,6 +236,7 @@ def inspection_complete_view(request: AuthedRequest, inspection: Inspection, dat
 
 
 @require_POST
+@rate_limited("step")
 def attendance_view(request: AuthedRequest, pk: int) -> HttpResponse:
     participant = get_participant_for(request.user, pk)
     form = AttendanceForm(request.POST)
@@ -244,6 +251,7 @@ def attendance_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("step")
 @action_view(load=_to_sign, form=SignForm, done="", back=_signatures)
 def party_sign_view(request: AuthedRequest, party: SigningParty, data: dict[str, Any]) -> str:
     services.signing_party_sign(party=party, by=request.user, seen_version=data["version"], dissent=data["dissent"])
@@ -251,6 +259,7 @@ def party_sign_view(request: AuthedRequest, party: SigningParty, data: dict[str,
 
 
 @require_POST
+@rate_limited("step")
 @action_view(load=_to_mark_absent, form=AbsentForm, done="", back=_signatures)
 def party_absent_view(request: AuthedRequest, party: SigningParty, data: dict[str, Any]) -> str:
     services.signing_party_mark_absent(

@@ -19,6 +19,7 @@ from committee_site.actions import action_view, form_errors_text
 from committee_site.models import User
 from committee_site.pagination import page_or_first
 from committee_site.services import ServiceError
+from committee_site.throttle import rate_limited
 from committee_site.uploads import photo_response
 from inspections import services
 from inspections.access import get_inspection_for, get_item_for_reading, get_notice_event_for, get_notice_for
@@ -28,6 +29,7 @@ from inspections.views._common import PER_PAGE
 
 
 @require_POST
+@rate_limited("step")
 def notice_issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_item_for_reading(request.user, pk)
     get_inspection_for(request.user, item.inspection_id, write=True)
@@ -123,6 +125,7 @@ def _as_committee(user: User, pk: int) -> RectificationNotice:
 
 
 @require_POST
+@rate_limited("step")
 @action_view(
     load=_as_addressee,
     form=NoteForm,
@@ -134,12 +137,14 @@ def notice_acknowledge_view(request: AuthedRequest, notice: RectificationNotice,
 
 
 @require_POST
+@rate_limited("step")
 @action_view(load=_as_addressee, form=NoteForm, done=gettext_lazy("Work recorded."), back=_notice_page)
 def notice_progress_view(request: AuthedRequest, notice: RectificationNotice, data: dict[str, Any]) -> None:
     services.rectification_progress(notice=notice, by=request.user, seen_version=data["version"], note=data["note"])
 
 
 @require_POST
+@rate_limited("step")
 @action_view(
     load=_as_addressee,
     form=EvidenceForm,
@@ -153,6 +158,7 @@ def notice_submit_view(request: AuthedRequest, notice: RectificationNotice, data
 
 
 @require_POST
+@rate_limited("step")
 @action_view(
     load=_as_committee,
     form=NoteForm,
@@ -164,6 +170,7 @@ def notice_verify_view(request: AuthedRequest, notice: RectificationNotice, data
 
 
 @require_POST
+@rate_limited("step")
 @action_view(
     load=_as_committee,
     form=FailForm,

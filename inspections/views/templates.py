@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from committee_site.access import AuthedRequest, require_committee, user_access
 from committee_site.models import Compound
 from committee_site.services import ServiceError
+from committee_site.throttle import rate_limited
 from inspections import services
 from inspections.access import get_plan_for, get_section_for, get_template_for, get_template_item_for
 from inspections.forms import CopyTemplateForm, PlanForm, TemplateItemForm
@@ -53,6 +54,7 @@ def template_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("setup")
 def template_copy_view(request: AuthedRequest, pk: int) -> HttpResponse:
     template = get_template_for(request.user, pk)
     compound_ids = user_access(request.user).committee_compound_ids
@@ -66,6 +68,7 @@ def template_copy_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("setup")
 def template_item_view(request: AuthedRequest, section_pk: int, pk: int | None = None) -> HttpResponse:
     item = get_template_item_for(request.user, section_pk, pk) if pk is not None else None
     section = item.section if item is not None else get_section_for(request.user, section_pk)
@@ -100,6 +103,7 @@ def template_item_view(request: AuthedRequest, section_pk: int, pk: int | None =
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("setup")
 def plan_list_view(request: AuthedRequest) -> HttpResponse:
     compound_ids = require_committee(request.user)
     compounds = Compound.objects.filter(pk__in=compound_ids).order_by("name")
@@ -136,6 +140,7 @@ def plan_list_view(request: AuthedRequest) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("setup")
 def plan_deactivate_view(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for(request.user, pk)
     services.inspection_plan_deactivate(plan=plan, by=request.user)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -74,10 +76,49 @@ def test_apply_rejects_bad_input_with_a_clear_message_and_keeps_the_rest(unit, o
     assert OwnerApplication.objects.count() == 0
 
 
-def test_apply_refuses_a_taken_username(unit, owner):
-    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("apply"), _form(unit, username="OWNER1"))
-    assert "This username is already taken" in " ".join(response.context["form"].errors["username"])
-    assert OwnerApplication.objects.count() == 0
+def test_apply_answers_a_taken_username_exactly_as_a_free_one(unit, owner):
+    """An anonymous visitor learns nothing about which accounts exist."""
+    factories.OwnerApplicationFactory(unit=unit, username="pending-one")
+    answers = []
+    for username in ("OWNER1", "pending-one", "nobody-has-this"):
+        response = Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("apply"), _form(unit, username=username), follow=True)
+        page = response.content.decode().replace(response.wsgi_request.COOKIES.get("csrftoken", ""), "")
+        answers.append((response.redirect_chain, response.status_code, re.sub(r'value="[^"]{32,}"', "", page)))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0] == [(reverse("apply_done"), 302)]
+    assert OwnerApplication.objects.pending().count() == 4
+
+
+def test_approval_refuses_a_username_that_belongs_to_an_account_and_takes_another(
+    unit, owner, committee_member, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = factories.OwnerApplicationFactory(unit=unit, username="Owner1", language="en")
+    client = client_for(committee_member)
+    page = client.get(reverse("owner_application_detail", args=[application.pk])).content.decode()
+    assert "另一个账号或申请已使用用户名“Owner1”" in page
+    approve = reverse("owner_application_approve", args=[application.pk])
+    before = db_rows()
+    refused = client.post(approve, {"version": 1, "username": "Owner1"}, follow=True)
+    assert "用户名“Owner1”已属于另一个账号" in refused.content.decode()
+    assert db_rows() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(approve, {"version": 1, "username": "wang-1502"})
+    application.refresh_from_db()
+    assert (application.status, application.username) == ("approved", "wang-1502")
+    assert application.user.username == "wang-1502"
+    assert "wang-1502" in mailoutbox[-1].body
+    assert AuditEvent.objects.get(action="owner_application.approve").data["username"] == "wang-1502"
+    assert Client().post(reverse("login"), {"username": "wang-1502", "password": PASSWORD}).status_code == 302
+
+
+def test_approving_two_applications_for_one_username_creates_one_account(unit, committee_member):
+    first, second = factories.OwnerApplicationFactory.create_batch(2, unit=unit, username="wangfang")
+    services.owner_application_approve(application=first, by=committee_member, seen_version=1)
+    with pytest.raises(services.ServiceError, match="已属于另一个账号"):
+        services.owner_application_approve(application=second, by=committee_member, seen_version=1)
+    second.refresh_from_db()
+    assert (second.status, second.version) == ("pending", 1)
+    assert User.objects.filter(username="wangfang").count() == 1
 
 
 def test_apply_shows_html_in_names_as_text(unit, committee_member):

@@ -49,7 +49,6 @@ def test_beat_schedule_names_only_registered_tasks():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled == {
         "committee_site.tasks.notification_emails_sweep",
-        "committee_site.tasks.login_failures_prune",
         "complaints.tasks.complaints_auto_close",
         "inspections.tasks.inspection_plans_materialise",
         "inspections.tasks.joint_inspection_coverage_warn",
