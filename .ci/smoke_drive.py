@@ -526,7 +526,13 @@ def run(args: argparse.Namespace) -> None:
     location = owner.submit_expecting_redirect(
         page,
         form,
-        form.filled(title="The lift in building 3 is broken", description="Stuck on the 9th floor since this morning."),
+        # The form chooses no place and no category for the owner: the owner does.
+        form.filled(
+            where=next(value for value in form.options["where"] if value.startswith("unit:")),
+            category=next(value for value in form.options["category"] if value),
+            title="The lift in building 3 is broken",
+            description="Stuck on the 9th floor since this morning.",
+        ),
         files=[("photos", "lift.png", photo)],
     )
     match = re.fullmatch(r"/complaints/(\d+)/", location)
