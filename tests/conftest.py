@@ -1,7 +1,9 @@
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from committee_site.celery import app as celery_app
 from tests import factories
@@ -14,6 +16,14 @@ def _celery_eager() -> Iterator[None]:
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language: a request served by
+    an earlier test leaves its language active in the thread."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
