@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from committee_site.models import time_limits_scope
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
@@ -33,3 +35,15 @@ class ContentSecurityPolicyMiddleware:
         if settings.CONTENT_SECURITY_POLICY:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class TimeLimitsMiddleware:
+    """A request reads the time limits once, however many rows and forms ask
+    (TimeLimits.current())."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with time_limits_scope():
+            return self.get_response(request)
