@@ -23,6 +23,7 @@ from committee_site.models import (
     Unit,
     User,
 )
+from committee_site.services import time_limits_update
 
 admin.site.site_header = _("Committee site administration")
 admin.site.site_title = _("Committee site")
@@ -134,7 +135,42 @@ class ServiceContractAdmin(admin.ModelAdmin[ServiceContract]):
 
 @admin.register(TimeLimits)
 class TimeLimitsAdmin(admin.ModelAdmin[TimeLimits]):
-    """One row: the list goes straight to it, and it can be neither added nor deleted."""
+    """One row: the list goes straight to it, and it can be neither added nor
+    deleted. A change goes through the service, which writes the audit row."""
+
+    fieldsets = (
+        (
+            _("Complaints"),
+            {
+                "fields": (
+                    "accept_hours",
+                    "reply_days",
+                    "resolve_urgent_hours",
+                    "resolve_normal_days",
+                    "resolve_complex_days",
+                    "callback_days",
+                    "dispute_days",
+                    "due_soon_hours",
+                    "complaint_photos",
+                )
+            },
+        ),
+        (_("Hot spots"), {"fields": ("hot_spot_count", "hot_spot_days")}),
+        (
+            _("Inspections and rectification"),
+            {
+                "fields": (
+                    "rectify_critical_hours",
+                    "rectify_general_days",
+                    "reinspect_days",
+                    "joint_inspections_per_quarter",
+                    "plan_ahead_days",
+                    "plan_remind_days",
+                )
+            },
+        ),
+        (_("Archive"), {"fields": ("retention_years",)}),
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -145,6 +181,10 @@ class TimeLimitsAdmin(admin.ModelAdmin[TimeLimits]):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         limits = TimeLimits.load()
         return HttpResponseRedirect(reverse("admin:committee_site_timelimits_change", args=[limits.pk]))
+
+    def save_model(self, request: HttpRequest, obj: TimeLimits, form: Any, change: bool) -> None:
+        assert isinstance(request.user, User)
+        time_limits_update(by=request.user, values={name: form.cleaned_data[name] for name in form.changed_data})
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):

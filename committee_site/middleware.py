@@ -6,6 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.views import defaults
 
+from committee_site.models import time_limits_scope
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
@@ -61,3 +63,15 @@ class SiteNotFoundMiddleware:
         if isinstance(exception, Http404):
             return defaults.page_not_found(request, exception)
         return None
+
+
+class TimeLimitsMiddleware:
+    """A request reads the time limits once, however many rows and forms ask
+    (TimeLimits.current())."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with time_limits_scope():
+            return self.get_response(request)

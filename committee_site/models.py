@@ -3,11 +3,15 @@ limits, notifications and the audit trail. Imports no app."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -204,8 +208,6 @@ class Membership(models.Model):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.organisation_id and self.role not in ROLES_BY_KIND[self.organisation.kind]:
             raise ValidationError(
                 {
@@ -379,53 +381,124 @@ class ServiceStandard(models.Model):
         return self.text[:60]
 
 
+# Where a default comes from, for each help text: DESIGN §6 names the local
+# rule where one binds (the reply limit); everything else there is the usual
+# practice. The last group is not in §6: the site chose those numbers.
 class TimeLimits(models.Model):
-    """The site's time limits (DESIGN.md §6): one row, edited in the admin."""
+    """The site's time limits and the numbers the pages and tasks go by
+    (DESIGN.md §6): one row, edited by the site admin."""
 
     accept_hours = models.PositiveIntegerField(
-        _("accept a complaint (hours)"), default=24, validators=[MinValueValidator(1)]
+        _("accept a complaint (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 24 hours: the usual practice."),
     )
     reply_days = models.PositiveIntegerField(
         _("reply to the owner (days)"),
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
-        help_text=_("Never more than 10 days: the strictest local rule."),
+        help_text=_("Default 2 days: the usual practice. Never more than 10 days: the strictest local rule."),
     )
     resolve_urgent_hours = models.PositiveIntegerField(
-        _("resolve an urgent complaint (hours)"), default=24, validators=[MinValueValidator(1)]
+        _("resolve an urgent complaint (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 24 hours: the usual practice."),
     )
     resolve_normal_days = models.PositiveIntegerField(
-        _("resolve a normal complaint (days)"), default=7, validators=[MinValueValidator(1)]
+        _("resolve a normal complaint (days)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 7 days: the usual practice. A category may set its own."),
     )
     resolve_complex_days = models.PositiveIntegerField(
-        _("resolve a complex complaint (days)"), default=30, validators=[MinValueValidator(1)]
+        _("resolve a complex complaint (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 30 days: the usual practice."),
     )
     callback_days = models.PositiveIntegerField(
-        _("callback after the reply (days)"), default=3, validators=[MinValueValidator(1)]
+        _("callback after the reply (days)"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 3 days, for every complaint: the usual practice."),
     )
     dispute_days = models.PositiveIntegerField(
         _("owner may dispute a reply (days)"),
         default=7,
         validators=[MinValueValidator(1)],
-        help_text=_("After this the complaint closes."),
+        help_text=_("Default 7 days: the usual practice. After this the complaint closes."),
     )
     rectify_critical_hours = models.PositiveIntegerField(
-        _("rectify a critical finding (hours)"), default=48, validators=[MinValueValidator(1)]
+        _("rectify a critical finding (hours)"),
+        default=48,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 48 hours: the usual practice."),
     )
     rectify_general_days = models.PositiveIntegerField(
-        _("rectify a general finding (days)"), default=7, validators=[MinValueValidator(1)]
+        _("rectify a general finding (days)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 7 days: the usual practice."),
     )
     reinspect_days = models.PositiveIntegerField(
-        _("re-inspect after the deadline (days)"), default=3, validators=[MinValueValidator(1)]
+        _("re-inspect after the deadline (days)"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default 3 days: the usual practice."),
     )
     joint_inspections_per_quarter = models.PositiveIntegerField(
-        _("joint inspections per quarter (at least)"), default=1, validators=[MinValueValidator(1)]
+        _("joint inspections per quarter (at least)"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Default once a quarter: the usual practice."),
     )
     retention_years = models.PositiveIntegerField(
         _("keep archive records (years)"),
         default=10,
         validators=[MinValueValidator(1)],
-        help_text=_("Quarterly reports are kept permanently."),
+        help_text=_("Default 10 years: the usual practice. Quarterly reports are kept permanently."),
+    )
+    due_soon_hours = models.PositiveIntegerField(
+        _("due soon: a deadline within (hours)"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_(
+            "Complaints whose next deadline is this close are marked and counted as due soon. "
+            "Default 48 hours: chosen for this site, no rule sets it."
+        ),
+    )
+    hot_spot_count = models.PositiveIntegerField(
+        _("hot spot: complaints of one kind about one building (at least)"),
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(100)],
+        help_text=_("Default 3: chosen for this site, no rule sets it."),
+    )
+    hot_spot_days = models.PositiveIntegerField(
+        _("hot spot: within (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("Default 90 days: chosen for this site, no rule sets it."),
+    )
+    plan_ahead_days = models.PositiveIntegerField(
+        _("plans create their inspections ahead (days)"),
+        default=45,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("Default 45 days: chosen for this site, no rule sets it."),
+    )
+    plan_remind_days = models.PositiveIntegerField(
+        _("remind the participants before an inspection (days)"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_("0 reminds on the day itself. Default 3 days: chosen for this site, no rule sets it."),
+    )
+    complaint_photos = models.PositiveIntegerField(
+        _("photos with a complaint or a step of it (at most)"),
+        default=6,
+        # Each photo may be UPLOAD_MAX_IMAGE_MB: the ceiling bounds one request.
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("Default 6: chosen for this site, no rule sets it."),
     )
 
     class Meta:
@@ -436,12 +509,32 @@ class TimeLimits(models.Model):
     def __str__(self) -> str:
         return str(_("Time limits"))
 
+    def clean(self) -> None:
+        ahead, remind = self.plan_ahead_days, self.plan_remind_days
+        # A reminder due before the inspection exists would never be sent.
+        if ahead is not None and remind is not None and remind > ahead:
+            raise ValidationError(
+                {"plan_remind_days": _("Remind at most as many days ahead as plans create their inspections.")}
+            )
+
     @classmethod
     def load(cls) -> TimeLimits:
         # The row is created by a data migration; get_or_create covers a
         # database where an admin deleted it by hand in SQL.
         limits, _created = cls.objects.get_or_create(pk=1)
         return limits
+
+    @classmethod
+    def current(cls) -> TimeLimits:
+        """The limits as this request (or `time_limits_scope()`) first read
+        them: one query however many rows and forms ask. Outside a scope,
+        read fresh each time."""
+        held = _held_limits.get()
+        if held is None:
+            return cls.load()
+        if not held:
+            held.append(cls.load())
+        return held[0]
 
     @property
     def accept(self) -> timedelta:
@@ -450,6 +543,27 @@ class TimeLimits(models.Model):
     @property
     def reply(self) -> timedelta:
         return timedelta(days=self.reply_days)
+
+
+# The limits read in the current request or task; None outside one. A
+# context variable, so it never leaks into another request or thread.
+_held_limits: ContextVar[list[TimeLimits] | None] = ContextVar("committee_site_time_limits", default=None)
+
+
+@contextmanager
+def time_limits_scope() -> Iterator[None]:
+    token = _held_limits.set([])
+    try:
+        yield
+    finally:
+        _held_limits.reset(token)
+
+
+def time_limits_forget() -> None:
+    """After the limits changed: the rest of this scope reads them again."""
+    held = _held_limits.get()
+    if held:
+        held.clear()
 
 
 class OutgoingEmail(models.Model):

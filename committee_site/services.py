@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -28,8 +28,10 @@ from committee_site.models import (
     OwnerApplication,
     OwnerProfile,
     ReferenceCounter,
+    TimeLimits,
     Unit,
     User,
+    time_limits_forget,
 )
 from committee_site.notifications import notify, render_message
 from committee_site.tasks_queue import enqueue_on_commit
@@ -88,6 +90,31 @@ def reference_next(*, prefix: str, at: datetime) -> str:
     ReferenceCounter.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)
     number = ReferenceCounter.objects.get(prefix=prefix, year=year).last
     return f"{prefix}-{year}-{number:06d}"
+
+
+# --- time limits ----------------------------------------------------------------
+
+
+@transaction.atomic
+def time_limits_update(*, by: User, values: Mapping[str, int]) -> TimeLimits:
+    """Change some of the site's time limits. The audit row keeps each changed
+    value as [before, after]; nothing changed writes nothing."""
+    editable = {field.name for field in TimeLimits._meta.concrete_fields if not field.primary_key}
+    unknown = sorted(set(values) - editable)
+    if unknown:
+        raise ServiceError(_("Unknown setting: %(names)s.") % {"names": ", ".join(unknown)})
+    TimeLimits.load()
+    limits = TimeLimits.objects.select_for_update().get(pk=1)
+    changes = {name: [getattr(limits, name), value] for name, value in values.items() if getattr(limits, name) != value}
+    if not changes:
+        return limits
+    for name, (_before, after) in changes.items():
+        setattr(limits, name, after)
+    limits.full_clean()
+    limits.save(update_fields=list(changes))
+    audit_record(actor=by, action="time_limits.update", obj=limits, data=changes)
+    time_limits_forget()
+    return limits
 
 
 # --- state machines -------------------------------------------------------------

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "committee_site.middleware.UserLanguageMiddleware",
     "committee_site.middleware.SiteNotFoundMiddleware",
+    "committee_site.middleware.TimeLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that its lock-out page is rendered in the language chosen above.

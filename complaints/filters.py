@@ -8,9 +8,11 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from committee_site.models import Compound, ServiceArea
+from committee_site.models import Compound, ServiceArea, TimeLimits
 from complaints.models import Category, Channel, ResponsibleParty, Status
 
 # Each sort key maps to an ordering an index serves (see Complaint.Meta.indexes)
@@ -53,6 +55,14 @@ KNOWN_KEYS = frozenset(
 )
 
 
+def _due_soon_text() -> str:
+    hours = TimeLimits.current().due_soon_hours
+    return ngettext("Due within %(hours)s hour", "Due within %(hours)s hours", hours) % {"hours": hours}
+
+
+_due_soon_label = lazy(_due_soon_text, str)
+
+
 class ComplaintFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(), required=False)
@@ -65,7 +75,7 @@ class ComplaintFilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", "---------"), *Channel.choices], required=False)
     due = forms.ChoiceField(
         label=_("Deadline"),
-        choices=[("", "---------"), (OVERDUE, _("Overdue")), (DUE_SOON, _("Due within 48 hours"))],
+        choices=[("", "---------"), (OVERDUE, _("Overdue")), (DUE_SOON, _("Due soon"))],
         required=False,
     )
     submitted_from = forms.DateField(
@@ -84,6 +94,10 @@ class ComplaintFilterForm(forms.Form):
         status_field = self.fields["status"]
         assert isinstance(status_field, forms.ChoiceField)
         status_field.choices = [("", "---------"), (OPEN, _("All open")), *Status.choices]
+        due_field = self.fields["due"]
+        assert isinstance(due_field, forms.ChoiceField)
+        # Lazy: a download validates the filters but never shows this label.
+        due_field.choices = [("", "---------"), (OVERDUE, _("Overdue")), (DUE_SOON, _due_soon_label())]
         for bound_field in self.fields.values():
             widget = bound_field.widget
             widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"

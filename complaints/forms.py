@@ -6,18 +6,34 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from committee_site.choices import fill_single_choices, with_empty_choice
 from committee_site.forms import VersionForm
-from committee_site.models import Building, Compound, Organisation, ServiceArea, Unit, User, phone_validator
+from committee_site.models import Building, Compound, Organisation, ServiceArea, TimeLimits, Unit, User, phone_validator
 from committee_site.queries import OwnerMatch, owners_matching
 from committee_site.uploads import PhotosField
 from complaints.models import Category, Channel, Priority, PublicationScope, ResponsibleParty, Satisfaction
 
-MAX_PHOTOS = 6
+
+class PhotosLimited(forms.Form):
+    """Its photos field takes as many photos as the site's settings allow
+    (TimeLimits.complaint_photos), read once per request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        count = TimeLimits.current().complaint_photos
+        photos = self.fields["photos"]
+        assert isinstance(photos, PhotosField)
+        photos.max_count = count
+        photos.help_text = ngettext(
+            "Up to %(count)s photo; location data is removed.",
+            "Up to %(count)s photos; location data is removed.",
+            count,
+        ) % {"count": count}
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(PhotosLimited):
     """The owner's web form."""
 
     where = forms.ChoiceField(label=_("Where"), widget=forms.RadioSelect)
@@ -30,9 +46,7 @@ class ComplaintForm(forms.Form):
     category = forms.ModelChoiceField(label=_("What is it about"), queryset=Category.objects.filter(active=True))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
-    photos = PhotosField(
-        label=_("Photos"), max_count=MAX_PHOTOS, help_text=_("Up to 6 photos; location data is removed.")
-    )
+    photos = PhotosField(label=_("Photos"))
 
     def __init__(self, *args: Any, owner: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,7 +99,7 @@ def _owner_label(match: OwnerMatch) -> str:
     return f"{match.user} · {units} · …{phone[-4:]}" if phone else f"{match.user} · {units}"
 
 
-class RecordForm(forms.Form):
+class RecordForm(PhotosLimited):
     """A committee member records a complaint received another way."""
 
     channel = forms.ChoiceField(
@@ -111,7 +125,7 @@ class RecordForm(forms.Form):
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
-    photos = PhotosField(label=_("Photos"), max_count=MAX_PHOTOS)
+    photos = PhotosField(label=_("Photos"))
 
     def __init__(self, *args: Any, compound_ids: frozenset[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -207,22 +221,22 @@ class AssignForm(VersionForm):
         ) | Organisation.objects.filter(kind=Organisation.Kind.OTHER)
 
 
-class PlanForm(VersionForm):
+class PlanForm(PhotosLimited, VersionForm):
     plan = forms.CharField(label=_("Handling plan"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    photos = PhotosField(label=_("Photos"), max_count=MAX_PHOTOS)
+    photos = PhotosField(label=_("Photos"))
 
 
-class ProgressForm(VersionForm):
+class ProgressForm(PhotosLimited, VersionForm):
     note = forms.CharField(label=_("Progress"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     visible_to_owner = forms.BooleanField(
         label=_("Show to the owner"), required=False, initial=True, help_text=_("Untick for an internal note.")
     )
-    photos = PhotosField(label=_("Photos"), max_count=MAX_PHOTOS)
+    photos = PhotosField(label=_("Photos"))
 
 
-class ReplyForm(VersionForm):
+class ReplyForm(PhotosLimited, VersionForm):
     result = forms.CharField(label=_("Result for the owner"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    photos = PhotosField(label=_("Photos"), max_count=MAX_PHOTOS)
+    photos = PhotosField(label=_("Photos"))
 
 
 class ConfirmForm(VersionForm):

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from committee_site import clock
 from committee_site.access import user_access
-from committee_site.models import BilingualName, Building, Compound, Organisation, ServiceArea, Unit, User
+from committee_site.models import BilingualName, Building, Compound, Organisation, ServiceArea, TimeLimits, Unit, User
 from committee_site.workflow import Move, StateMachine
 
 if TYPE_CHECKING:
@@ -258,9 +258,13 @@ class Complaint(models.Model):
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.is_open and self.next_due_at is not None and self.next_due_at < (now or timezone.now())
 
-    def is_due_soon(self, now: datetime | None = None, hours: int = 48) -> bool:
+    def is_due_soon(self, now: datetime | None = None, hours: int | None = None) -> bool:
+        """Open and its next deadline within the site's due-soon hours (or `hours`)."""
+        if not self.is_open or self.next_due_at is None:
+            return False
+        hours = hours or TimeLimits.current().due_soon_hours
         now = now or timezone.now()
-        return self.is_open and self.next_due_at is not None and now <= self.next_due_at < now + timedelta(hours=hours)
+        return now <= self.next_due_at < now + timedelta(hours=hours)
 
     @property
     def location_display(self) -> str:

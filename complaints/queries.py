@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from committee_site.access import user_access
-from committee_site.models import Building, ServiceArea, User
+from committee_site.models import Building, ServiceArea, TimeLimits, User
 from complaints import search
 from complaints.filters import DUE_SOON, OPEN, OVERDUE, SORTS
 from complaints.models import (
@@ -35,10 +35,7 @@ from complaints.models import (
     StatusCount,
 )
 
-DUE_SOON_HOURS = 48
 NEW_DAYS = 7
-HOT_SPOT_DAYS = 90
-HOT_SPOT_COUNT = 3
 
 LIST_RELATED = ("compound", "category", "service_area", "unit__building", "building", "assignee")
 
@@ -129,11 +126,15 @@ class DashboardCounts:
     new: int
     overdue: int
     due_soon: int
+    due_soon_hours: int
 
 
 def dashboard_counts(compound_ids: frozenset[int] | list[int], now: datetime) -> DashboardCounts:
     """Two queries whatever the size of the table: the kept per-status counts,
-    and one pass over the open complaints (indexed by compound and status)."""
+    and one pass over the open complaints (indexed by compound and status);
+    and the time limits, once a request."""
+    due_soon_hours = TimeLimits.current().due_soon_hours
+    soon = now + timedelta(hours=due_soon_hours)
     kept = dict(
         StatusCount.objects.filter(compound_id__in=list(compound_ids))
         .values("status")
@@ -143,13 +144,14 @@ def dashboard_counts(compound_ids: frozenset[int] | list[int], now: datetime) ->
     workload = Complaint.objects.filter(compound_id__in=list(compound_ids), status__in=OPEN_STATUSES).aggregate(
         new=Count("id", filter=Q(submitted_at__gte=_local_midnight(new_since(now)))),
         overdue=Count("id", filter=Q(next_due_at__lt=now)),
-        due_soon=Count("id", filter=Q(next_due_at__gte=now, next_due_at__lt=now + timedelta(hours=DUE_SOON_HOURS))),
+        due_soon=Count("id", filter=Q(next_due_at__gte=now, next_due_at__lt=soon)),
     )
     return DashboardCounts(
         by_status=[(value, str(label), int(kept.get(value) or 0)) for value, label in Status.choices],
         new=workload["new"],
         overdue=workload["overdue"],
         due_soon=workload["due_soon"],
+        due_soon_hours=due_soon_hours,
     )
 
 
@@ -187,7 +189,7 @@ def apply_filters(queryset: ComplaintQuerySet, data: dict[str, Any], now: dateti
     if data.get("due") == OVERDUE:
         queryset = queryset.overdue(now)
     elif data.get("due") == DUE_SOON:
-        queryset = queryset.due_within(DUE_SOON_HOURS, now)
+        queryset = queryset.due_within(TimeLimits.current().due_soon_hours, now)
     if data.get("submitted_from"):
         queryset = queryset.filter(submitted_at__gte=_local_midnight(data["submitted_from"]))
     if data.get("submitted_to"):
@@ -265,6 +267,9 @@ class Analysis:
     average_hours: float | None = None
     rates: list[Rate] = field(default_factory=list)
     hot_spots: list[HotSpot] = field(default_factory=list)
+    # The rule the hot spots were found by: at least this many within so many days.
+    hot_spot_count: int = 0
+    hot_spot_days: int = 0
 
 
 def _months(start: date, end: date) -> list[date]:
@@ -336,7 +341,9 @@ def analyse(*, compound_id: int, start: date, end: date, now: datetime, none_lab
         result.average_hours = round(statistics.fmean(durations), 1)
 
     result.rates = _deadline_rates(period, now)
-    result.hot_spots = _hot_spots(period, buildings)
+    limits = TimeLimits.current()
+    result.hot_spot_count, result.hot_spot_days = limits.hot_spot_count, limits.hot_spot_days
+    result.hot_spots = _hot_spots(period, buildings, count=limits.hot_spot_count, days=limits.hot_spot_days)
     return result
 
 
@@ -367,9 +374,9 @@ def _deadline_rates(period: Any, now: datetime) -> list[Rate]:
     ]
 
 
-def _hot_spots(period: Any, buildings: dict[int, Building]) -> list[HotSpot]:
-    """The same kind of problem in the same building at least HOT_SPOT_COUNT
-    times within any HOT_SPOT_DAYS: the widest such window per pair."""
+def _hot_spots(period: Any, buildings: dict[int, Building], *, count: int, days: int) -> list[HotSpot]:
+    """The same kind of problem in the same building at least `count` times
+    within any `days`: the widest such window per pair."""
     times: dict[tuple[int, int], list[datetime]] = defaultdict(list)
     for building_id, category_id, submitted_at in (
         period.filter(building_id__isnull=False)
@@ -377,7 +384,7 @@ def _hot_spots(period: Any, buildings: dict[int, Building]) -> list[HotSpot]:
         .order_by("building_id", "category_id", "submitted_at")
     ):
         times[(building_id, category_id)].append(submitted_at)
-    window = timedelta(days=HOT_SPOT_DAYS)
+    window = timedelta(days=days)
     found: list[tuple[tuple[int, int], int, datetime, datetime]] = []
     for key, moments in times.items():
         best, first, last, left = 0, moments[0], moments[0], 0
@@ -386,7 +393,7 @@ def _hot_spots(period: Any, buildings: dict[int, Building]) -> list[HotSpot]:
                 left += 1
             if right - left + 1 > best:
                 best, first, last = right - left + 1, moments[left], moment
-        if best >= HOT_SPOT_COUNT:
+        if best >= count:
             found.append((key, best, first, last))
     categories = Category.objects.in_bulk([key[1] for key, *_rest in found])
     spots = [

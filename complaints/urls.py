@@ -11,6 +11,7 @@ urlpatterns = [
     path("board/", board.board_view, name="board"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export_view, name="export"),
+    path("dashboard/export.xlsx", dashboard.dashboard_export_xlsx_view, name="export_xlsx"),
     path("assigned/", staff.assigned_view, name="assigned"),
     path("analysis/", analysis.analysis_view, name="analysis"),
     path("<int:pk>/", detail.complaint_detail_view, name="detail"),

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from committee_site import clock
-from committee_site.models import Compound, User
+from committee_site.models import Compound, TimeLimits, User
 from inspections import services
 from inspections.models import (
     ChecklistTemplate,
@@ -222,7 +222,7 @@ def _sign(joint: Inspection, people: dict[Party, User], parties: list[Party]) ->
 def _planned(plan: InspectionPlan, period: date) -> Inspection:
     """The plan creates the inspection ahead of time and reminds its people, as the beat does."""
     planned_on = plan.planned_day(period)
-    created_on = planned_on - timedelta(days=services.REMIND_DAYS_BEFORE)
+    created_on = planned_on - timedelta(days=TimeLimits.load().plan_remind_days)
     with clock.frozen_at(_at(created_on, 2)):
         services.inspection_plan_materialise(plan_id=plan.pk, today=created_on)
         services.inspection_reminders_send(today=created_on)

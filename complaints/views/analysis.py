@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from committee_site.access import AuthedRequest
 from committee_site.models import Compound
 from complaints.filters import AnalysisForm
-from complaints.queries import HOT_SPOT_COUNT, HOT_SPOT_DAYS, Analysis, analyse, overseen_compound_ids
+from complaints.queries import Analysis, analyse, overseen_compound_ids
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -113,7 +113,5 @@ def analysis_view(request: AuthedRequest) -> HttpResponse:
             ],
             "median": _duration(result.median_hours),
             "average": _duration(result.average_hours),
-            "hot_spot_days": HOT_SPOT_DAYS,
-            "hot_spot_count": HOT_SPOT_COUNT,
         },
     )

@@ -1,25 +1,33 @@
-"""The committee's dashboard: counts, the filtered list and its CSV export.
+"""The committee's dashboard: counts, the filtered list and its CSV and XLSX exports.
 Community officers see the same, read-only (the detail page decides what
 they may do)."""
 
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.db.models import Field
+from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils import get_column_letter
 
+from committee_site import clock
 from committee_site.access import AuthedRequest
 from committee_site.pagination import page_or_first
 from complaints import search
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
+from complaints.models import Complaint
 from complaints.queries import dashboard_counts, dashboard_list, new_since, overseen_compound_ids
 
 PER_PAGE = 25
@@ -90,10 +98,15 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
     )
 
 
-# --- CSV -------------------------------------------------------------------------------
+# --- CSV and XLSX -------------------------------------------------------------------
 
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Rows fetched from the database at a time: what an export holds in memory.
+EXPORT_CHUNK = 1000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Wide enough for a reference, a date and time, a compound's name; the title gets the most.
+XLSX_WIDTHS = (16, 17, 10, 8, 16, 14, 16, 18, 10, 8, 14, 18, 17, 17, 17, 17, 17, 17, 40)
 
 
 def spreadsheet_safe(value: Any) -> str:
@@ -112,74 +125,135 @@ def _when(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def _export_header() -> list[str]:
+    return [
+        _("Reference"),
+        _("Submitted"),
+        _("Status"),
+        _("Overdue"),
+        _("Compound"),
+        _("Category"),
+        _("Service area"),
+        _("Location"),
+        _("Channel"),
+        _("Priority"),
+        _("Responsible"),
+        _("Assigned to"),
+        _("Next deadline"),
+        _("Accept by"),
+        _("Reply to the owner by"),
+        _("Resolve by"),
+        _("Replied at"),
+        _("Closed at"),
+        _("Title"),
+    ]
+
+
+def _choice_labels(name: str) -> dict[str, str]:
+    field = Complaint._meta.get_field(name)
+    assert isinstance(field, Field)
+    return {value: str(text) for value, text in field.flatchoices}
+
+
+def _export_rows(queryset: Any, now: datetime) -> Iterator[list[str]]:
+    """One row per complaint, every cell spreadsheet-safe text; the same for
+    both formats, so a CSV and an XLSX of the same list agree cell by cell.
+    Iterated in chunks, so a long list is never held in memory."""
+    yes, no = _("yes"), _("no")
+    # Each label translated once, not once a row: get_FOO_display() costs more than the rest of a row.
+    label = {name: _choice_labels(name) for name in ("status", "channel", "priority", "responsible_party")}
+    for complaint in queryset.iterator(chunk_size=EXPORT_CHUNK):
+        row = [
+            complaint.reference,
+            _when(complaint.submitted_at),
+            label["status"].get(complaint.status, complaint.status),
+            yes if complaint.is_overdue(now) else no,
+            complaint.compound,
+            complaint.category,
+            complaint.service_area or "",
+            complaint.location_display,
+            label["channel"].get(complaint.channel, complaint.channel),
+            label["priority"].get(complaint.priority, complaint.priority),
+            label["responsible_party"].get(complaint.responsible_party or "", ""),
+            complaint.assignee or "",
+            _when(complaint.next_due_at),
+            _when(complaint.accept_due_at),
+            _when(complaint.reply_due_at),
+            _when(complaint.resolve_due_at),
+            _when(complaint.resolved_at),
+            _when(complaint.closed_at),
+            complaint.title,
+        ]
+        yield [spreadsheet_safe(cell) for cell in row]
+
+
 def _csv_lines(queryset: Any, language: str, now: datetime) -> Iterator[str]:
     # The response is streamed after the view returned: keep the user's language.
     with translation.override(language):
         writer = csv.writer(_Echo())
         # The byte order mark makes Excel read the file as UTF-8 (Chinese intact).
         yield "\ufeff"
-        yield writer.writerow(
-            [
-                _("Reference"),
-                _("Submitted"),
-                _("Status"),
-                _("Overdue"),
-                _("Compound"),
-                _("Category"),
-                _("Service area"),
-                _("Location"),
-                _("Channel"),
-                _("Priority"),
-                _("Responsible"),
-                _("Assigned to"),
-                _("Next deadline"),
-                _("Accept by"),
-                _("Reply to the owner by"),
-                _("Resolve by"),
-                _("Replied at"),
-                _("Closed at"),
-                _("Title"),
-            ]
-        )
-        yes, no = _("yes"), _("no")
-        for complaint in queryset.iterator(chunk_size=1000):
-            row = [
-                complaint.reference,
-                _when(complaint.submitted_at),
-                complaint.get_status_display(),
-                yes if complaint.is_overdue(now) else no,
-                complaint.compound,
-                complaint.category,
-                complaint.service_area or "",
-                complaint.location_display,
-                complaint.get_channel_display(),
-                complaint.get_priority_display(),
-                complaint.get_responsible_party_display() if complaint.responsible_party else "",
-                complaint.assignee or "",
-                _when(complaint.next_due_at),
-                _when(complaint.accept_due_at),
-                _when(complaint.reply_due_at),
-                _when(complaint.resolve_due_at),
-                _when(complaint.resolved_at),
-                _when(complaint.closed_at),
-                complaint.title,
-            ]
-            yield writer.writerow([spreadsheet_safe(cell) for cell in row])
+        yield writer.writerow(_export_header())
+        for row in _export_rows(queryset, now):
+            yield writer.writerow(row)
+
+
+def _export_list(request: AuthedRequest) -> tuple[Any, datetime]:
+    """The dashboard's list as its filters chose it, in its order: what both
+    downloads contain, for whoever may see the dashboard."""
+    compound_ids = overseen_compound_ids(request.user)
+    # A download shows no page: the list it was started from showed the messages.
+    _form, data = _filters(request, compound_ids, tell=False)
+    now = clock.now()
+    queryset, ordering = dashboard_list(request.user, compound_ids, data, now)
+    return queryset.order_by(*ordering), now
+
+
+def _export_name(now: datetime, extension: str) -> str:
+    return f"complaints-{timezone.localtime(now):%Y%m%d-%H%M}.{extension}"
 
 
 @require_GET
 def dashboard_export_view(request: AuthedRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, in the list's order, streamed row by row."""
-    compound_ids = overseen_compound_ids(request.user)
-    # A download shows no page: the list it was started from showed the messages.
-    _form, data = _filters(request, compound_ids, tell=False)
-    now = timezone.now()
-    queryset, ordering = dashboard_list(request.user, compound_ids, data, now)
+    queryset, now = _export_list(request)
     language = translation.get_language() or "zh-hans"
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in _csv_lines(queryset.order_by(*ordering), language, now)),
+        (line.encode("utf-8") for line in _csv_lines(queryset, language, now)),
         content_type="text/csv; charset=utf-8",
     )
-    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(now, "csv")}"'
     return response
+
+
+def _xlsx_text(sheet: Any, value: str) -> str | Cell:
+    """A cell openpyxl stores as text. XML cannot carry control characters,
+    so they are dropped rather than failing the download."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not text.startswith("="):
+        return text  # openpyxl types every other string as text
+    # spreadsheet_safe leaves nothing starting with "=", but should one slip
+    # through, it is typed as text all the same: the file holds no formula.
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
+
+
+@require_GET
+def dashboard_export_xlsx_view(request: AuthedRequest) -> FileResponse:
+    """The same rows as the CSV, as an Excel workbook. The write-only workbook
+    keeps its rows in a temporary file, not in memory; the finished file is
+    sent from disk in chunks."""
+    queryset, now = _export_list(request)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Complaints"))
+    sheet.freeze_panes = "A2"
+    for column, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.append([_xlsx_text(sheet, title) for title in _export_header()])
+    for row in _export_rows(queryset, now):
+        sheet.append([_xlsx_text(sheet, value) for value in row])
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    workbook.save(output)
+    output.seek(0)
+    return FileResponse(output, as_attachment=True, filename=_export_name(now, "xlsx"), content_type=XLSX_TYPE)

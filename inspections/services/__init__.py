@@ -20,9 +20,10 @@ from inspections.services.conducting import (
     signing_party_mark_absent,
     signing_party_sign,
 )
+
+# Private, but inspections/demo.py calls it as services.<name>.
+from inspections.services.plans import _create_inspection as _create_inspection
 from inspections.services.plans import (
-    MATERIALISE_AHEAD,
-    REMIND_DAYS_BEFORE,
     inspection_create,
     inspection_plan_create,
     inspection_plan_deactivate,
@@ -30,9 +31,6 @@ from inspections.services.plans import (
     inspection_reminders_send,
     joint_coverage_warn,
 )
-
-# Private, but inspections/demo.py calls it as services.<name>.
-from inspections.services.plans import _create_inspection as _create_inspection
 from inspections.services.rectification import (
     rectification_acknowledge,
     rectification_deadline,
@@ -45,10 +43,8 @@ from inspections.services.rectification import (
 from inspections.services.templates import checklist_item_save, checklist_template_copy
 
 __all__ = [
-    "MATERIALISE_AHEAD",
     "MAX_PHOTOS_PER_ITEM",
     "PHOTO_FOLDER",
-    "REMIND_DAYS_BEFORE",
     "ROLE_PARTY",
     "checklist_item_save",
     "checklist_template_copy",

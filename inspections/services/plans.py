@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from committee_site.access import committee_members
-from committee_site.models import Compound, User
+from committee_site.models import Compound, TimeLimits, User
 from committee_site.notifications import notify
 from committee_site.services import ServiceError, audit_record
 from inspections.models import (
@@ -25,11 +25,6 @@ from inspections.models import (
     quarter_bounds,
 )
 from inspections.services._common import officers, property_staff
-
-# How far ahead plans create their inspections.
-MATERIALISE_AHEAD = timedelta(days=45)
-# Participants are reminded this many days before the planned day.
-REMIND_DAYS_BEFORE = 3
 
 
 @transaction.atomic
@@ -153,16 +148,17 @@ def inspection_create(
 
 
 def inspection_plan_materialise(*, plan_id: int, today: date | None = None) -> list[int]:
-    """Create the plan's inspections whose planned day falls within
-    MATERIALISE_AHEAD. The unique (plan, period) row is the claim: running
+    """Create the plan's inspections whose planned day falls within the
+    site's plan_ahead_days. The unique (plan, period) row is the claim: running
     this twice, or in two workers at once, creates each inspection once."""
     today = today or timezone.localdate()
+    horizon = today + timedelta(days=TimeLimits.current().plan_ahead_days)
     plan = InspectionPlan.objects.select_related("compound", "template", "lead").filter(pk=plan_id, active=True).first()
     if plan is None:
         return []
     created: list[int] = []
     start = plan.period_start(today)
-    while plan.planned_day(start) <= today + MATERIALISE_AHEAD:
+    while plan.planned_day(start) <= horizon:
         planned_on = plan.planned_day(start)
         if planned_on >= today and not Inspection.objects.filter(plan=plan, period_start=start).exists():
             try:
@@ -188,14 +184,15 @@ def inspection_plan_materialise(*, plan_id: int, today: date | None = None) -> l
 
 
 def inspection_reminders_send(*, today: date | None = None) -> int:
-    """Remind the participants of inspections planned in the next few days,
-    once per inspection (the ReminderClaim row is the claim)."""
+    """Remind the participants of inspections planned within the site's
+    plan_remind_days, once per inspection (the ReminderClaim row is the claim)."""
     today = today or timezone.localdate()
+    remind_days = TimeLimits.current().plan_remind_days
     sent = 0
     upcoming = Inspection.objects.filter(
         status=Inspection.Status.PLANNED,
         planned_on__gte=today,
-        planned_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE),
+        planned_on__lte=today + timedelta(days=remind_days),
     ).select_related("compound")
     for inspection in upcoming:
         try:

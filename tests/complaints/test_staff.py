@@ -67,8 +67,8 @@ def test_the_staff_queue_shows_html_as_text_and_survives_a_bad_cursor(owner, com
 def test_the_staff_queue_costs_a_fixed_number_of_queries(compound, property_staff, django_assert_num_queries, rows):
     bulk_complaints(compound, rows, status="assigned", assignee=compound.property_company)
     client = client_for(property_staff)
-    # session, user, access (3), unread badge, the page
-    with django_assert_num_queries(7):
+    # session, user, access (3), unread badge, the page, the time limits (which deadline is due soon)
+    with django_assert_num_queries(8):
         response = client.get(ASSIGNED)
     assert len(response.context["rows"]) == min(rows, 25)
 
