@@ -179,7 +179,7 @@ def test_a_cache_that_does_not_answer_lets_the_form_through(settings, owner, cap
 WITHOUT_LIMITS = {
     "logout",  # ends the session
     "password_change",  # changes the signed-in user's own password, inserts nothing
-    "password_reset_confirm",  # the token in the link is the limit; see test_sign_in
+    "password_reset_confirm",  # needs the e-mailed token, which its one write spends
     "notification_open",  # marks one notification read
     "notifications_mark_all_read",  # marks notifications read
 }
