@@ -61,7 +61,6 @@ def test_beat_schedule_names_only_registered_tasks():
 PROJECT_TASKS = {
     "committee_site.tasks.email_send_task",
     "committee_site.tasks.notification_emails_sweep",
-    "committee_site.tasks.login_failures_prune",
     "committee_site.tasks.ping",
     "complaints.tasks.complaints_auto_close",
     "inspections.tasks.inspection_plan_materialise",
@@ -82,7 +81,6 @@ def test_every_task_has_a_soft_limit_below_a_hard_limit():
     assert {name for name in app.tasks if not name.startswith("celery.")} == PROJECT_TASKS
     assert {name: _limits(name) for name in sorted(PROJECT_TASKS)} == {
         "committee_site.tasks.email_send_task": (60, 90),
-        "committee_site.tasks.login_failures_prune": (300, 360),
         "committee_site.tasks.notification_emails_sweep": (300, 360),
         "committee_site.tasks.ping": (60, 90),
         "complaints.tasks.complaints_auto_close": (300, 360),

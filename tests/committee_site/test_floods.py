@@ -186,7 +186,8 @@ WITHOUT_LIMITS = {
 READ_ONLY = {
     "home", "healthz", "account", "compound_detail", "owner_application_list", "owner_application_detail",
     "notification_list", "apply_done", "password_change_done", "password_reset_done", "password_reset_complete",
-    "complaints:mine", "complaints:board", "complaints:dashboard", "complaints:export", "complaints:assigned",
+    "complaints:mine", "complaints:board", "complaints:dashboard", "complaints:export", "complaints:export_xlsx",
+    "complaints:assigned",
     "complaints:analysis", "complaints:detail", "complaints:photo",
     "inspections:overview", "inspections:inspection_list", "inspections:quarter", "inspections:inspection_detail",
     "inspections:inspection_print", "inspections:item_photo", "inspections:notice_list",
