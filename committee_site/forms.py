@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -9,10 +10,44 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from committee_site.models import Building, Language, Unit, User, phone_validator
+from committee_site.models import Building, Language, OwnerApplication, Unit, User, phone_validator
+
+# The dates anyone may type or put in a link. The site's records begin after
+# 2000, and a year past 2100 is a typo; within these bounds date arithmetic
+# (the day after, local midnight in UTC) stays far from Python's years 1 and 9999.
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+
+
+def date_in_range(value: date) -> None:
+    day = timezone.localtime(value).date() if isinstance(value, datetime) else value
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise forms.ValidationError(
+            _("Choose a date between %(min)s and %(max)s."),
+            code="date_range",
+            params={"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
+        )
+
+
+class BoundedDateField(forms.DateField):
+    """A date between DATE_MIN and DATE_MAX; the browser's picker offers no other."""
+
+    default_validators = [date_in_range]
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A moment on a day between DATE_MIN and DATE_MAX."""
+
+    default_validators = [date_in_range]
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "min": f"{DATE_MIN}T00:00", "max": f"{DATE_MAX}T23:59"}
 
 
 class BuildingChoiceField(forms.ModelChoiceField[Building]):
@@ -118,6 +153,15 @@ class ApproveApplicationForm(VersionForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip()
+
+
+class ApplicationFilterForm(forms.Form):
+    """The owner applications list's one filter; waiting for a decision by default."""
+
+    status = forms.ChoiceField(choices=OwnerApplication.Status.choices, required=False)
+
+    def status_or_default(self) -> str:
+        return (self.is_valid() and self.cleaned_data["status"]) or OwnerApplication.Status.PENDING
 
 
 class RejectApplicationForm(VersionForm):

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.contrib import messages
@@ -16,6 +17,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 T = TypeVar("T", bound=Model)
+
+
+# A cursor _encode writes is well under this; a longer one is forged.
+MAX_CURSOR_LENGTH = 400
+# Far outside any row's date, and far from Python's years 1 and 9999, where
+# converting between time zones overflows.
+CURSOR_EARLIEST = date(1000, 1, 1)
+CURSOR_LATEST = date(9000, 12, 31)
 
 
 class BadCursor(ValueError):
@@ -47,6 +56,8 @@ def _encode(values: list[Any], direction: str) -> str:
 
 
 def _decode(cursor: str, model: type[Model], ordering: tuple[str, ...]) -> tuple[list[Any], str]:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise BadCursor(cursor[:MAX_CURSOR_LENGTH])
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
@@ -57,11 +68,37 @@ def _decode(cursor: str, model: type[Model], ordering: tuple[str, ...]) -> tuple
             model._meta.get_field(_field_name(term)).to_python(raw)  # type: ignore[union-attr]
             for term, raw in zip(ordering, raw_values, strict=True)
         ]
-    except (ValueError, KeyError, TypeError, binascii.Error, ValidationError, UnicodeDecodeError) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        binascii.Error,
+        ValidationError,
+        UnicodeDecodeError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         raise BadCursor(cursor) from exc
-    if any(value is None for value in values):
+    if not all(_plausible(value) for value in values):
         raise BadCursor(cursor)
     return values, direction
+
+
+def _plausible(value: Any) -> bool:
+    """A key some row could have: what the database and the time-zone
+    arithmetic take without overflowing, and what _encode writes (an aware
+    time, never a naive one)."""
+    if isinstance(value, datetime):
+        return value.tzinfo is not None and CURSOR_EARLIEST <= value.date() <= CURSOR_LATEST
+    if isinstance(value, date):
+        return CURSOR_EARLIEST <= value <= CURSOR_LATEST
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, str):
+        return len(value) <= 200 and "\x00" not in value
+    return False
 
 
 def _after(ordering: tuple[str, ...], values: list[Any], *, forward: bool) -> Q:

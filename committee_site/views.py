@@ -36,7 +36,13 @@ from committee_site.access import (
     require_committee,
 )
 from committee_site.actions import action_view
-from committee_site.forms import ApproveApplicationForm, LanguageForm, OwnerApplicationForm, RejectApplicationForm
+from committee_site.forms import (
+    ApplicationFilterForm,
+    ApproveApplicationForm,
+    LanguageForm,
+    OwnerApplicationForm,
+    RejectApplicationForm,
+)
 from committee_site.models import (
     Notification,
     OwnerApplication,
@@ -211,10 +217,10 @@ def compound_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 def owner_application_list_view(request: AuthedRequest) -> HttpResponse:
     require_committee(request.user)
-    status = request.GET.get("status", OwnerApplication.Status.PENDING)
-    if status not in OwnerApplication.Status.values:
+    filters = ApplicationFilterForm(request.GET)
+    status = filters.status_or_default()
+    if filters.errors:
         messages.warning(request, _("Unknown filter; showing the applications waiting for a decision."))
-        status = OwnerApplication.Status.PENDING
     queryset = (
         OwnerApplication.objects.visible_to(request.user)
         .filter(status=status)

@@ -12,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from committee_site.forms import BoundedDateField
 from committee_site.models import Compound, ServiceArea, TimeLimits
 from complaints.models import Category, Channel, ResponsibleParty, Status
 
@@ -78,10 +79,10 @@ class ComplaintFilterForm(forms.Form):
         choices=[("", "---------"), (OVERDUE, _("Overdue")), (DUE_SOON, _("Due soon"))],
         required=False,
     )
-    submitted_from = forms.DateField(
+    submitted_from = BoundedDateField(
         label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    submitted_to = forms.DateField(
+    submitted_to = BoundedDateField(
         label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sort = forms.ChoiceField(label=_("Sort"), choices=list(SORT_LABELS.items()), required=False)
@@ -116,10 +117,10 @@ class AnalysisForm(forms.Form):
     """The compound and period to analyse; by default the last twelve months."""
 
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(), required=False)
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from committee_site.choices import fill_single_choices, with_empty_choice
-from committee_site.forms import VersionForm
+from committee_site.forms import BoundedDateField, BoundedDateTimeField, VersionForm
 from committee_site.models import Compound, ServiceArea
 from committee_site.uploads import PhotosField
 from inspections.models import ChecklistTemplate, InspectionKind, InspectionPlan, RectificationNotice
@@ -83,7 +83,7 @@ class InspectionCreateForm(CompoundTemplateForm):
             ]
         ),
     )
-    planned_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_on = BoundedDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
 
     def __init__(self, *args: Any, compounds: Any, templates: Any, **kwargs: Any) -> None:
@@ -161,7 +161,7 @@ class EvidenceForm(VersionForm):
 
 class FailForm(VersionForm):
     note = forms.CharField(label=_("What is still wrong"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-    deadline = forms.DateTimeField(
+    deadline = BoundedDateTimeField(
         label=_("New deadline"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
@@ -170,3 +170,21 @@ class FailForm(VersionForm):
         if deadline is not None and deadline <= timezone.now():
             raise forms.ValidationError(_("The deadline must be in the future."))
         return deadline
+
+
+class InspectionFilterForm(forms.Form):
+    """The inspection list's one filter: a kind, or every kind."""
+
+    kind = forms.ChoiceField(choices=[("", _("All")), *InspectionKind.choices], required=False)
+
+
+NOTICE_FILTERS = ("open", "overdue", "awaiting_review", "verified", "all")
+
+
+class NoticeFilterForm(forms.Form):
+    """The rectification notices list's one filter; those to act on by default."""
+
+    show = forms.ChoiceField(choices=[(value, value) for value in NOTICE_FILTERS], required=False)
+
+    def show_or_default(self) -> str:
+        return (self.is_valid() and self.cleaned_data["show"]) or "open"

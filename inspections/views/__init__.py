@@ -16,7 +16,6 @@ from inspections.views.inspection import (
 )
 from inspections.views.lists import inspection_list_view, overview_view, quarter_view
 from inspections.views.rectification import (
-    NOTICE_FILTERS,
     event_photo_view,
     notice_acknowledge_view,
     notice_detail_view,
@@ -37,7 +36,6 @@ from inspections.views.templates import (
 )
 
 __all__ = [
-    "NOTICE_FILTERS",
     "PER_PAGE",
     "attendance_view",
     "event_photo_view",

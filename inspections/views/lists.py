@@ -14,6 +14,7 @@ from committee_site.models import Compound
 from committee_site.pagination import page_or_first
 from inspections import queries
 from inspections.access import require_inspections_reader
+from inspections.forms import InspectionFilterForm
 from inspections.models import Inspection, InspectionKind, SigningParty
 from inspections.views._common import PER_PAGE
 
@@ -50,12 +51,12 @@ def overview_view(request: AuthedRequest) -> HttpResponse:
 def inspection_list_view(request: AuthedRequest) -> HttpResponse:
     require_inspections_reader(request.user)
     queryset = Inspection.objects.visible_to(request.user).select_related("compound", "lead")
-    kind = request.GET.get("kind", "")
-    if kind and kind in InspectionKind.values:
-        queryset = queryset.filter(kind=kind)
-    elif kind:
+    filters = InspectionFilterForm(request.GET)
+    kind = filters.cleaned_data["kind"] if filters.is_valid() else ""
+    if filters.errors:
         messages.warning(request, _("Unknown filter; showing every inspection."))
-        kind = ""
+    if kind:
+        queryset = queryset.filter(kind=kind)
     page = page_or_first(request, queryset, ordering=("-planned_on", "-id"), per_page=PER_PAGE)
     return render(
         request,

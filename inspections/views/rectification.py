@@ -23,7 +23,7 @@ from committee_site.throttle import rate_limited
 from committee_site.uploads import photo_response
 from inspections import services
 from inspections.access import get_inspection_for, get_item_for_reading, get_notice_event_for, get_notice_for
-from inspections.forms import EvidenceForm, FailForm, NoteForm, NoticeIssueForm
+from inspections.forms import EvidenceForm, FailForm, NoteForm, NoticeFilterForm, NoticeIssueForm
 from inspections.models import RectificationNotice
 from inspections.views._common import PER_PAGE
 
@@ -55,18 +55,15 @@ def notice_issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(reverse("inspections:inspection_detail", args=[item.inspection_id]) + f"#item-{item.pk}")
 
 
-NOTICE_FILTERS = ("open", "overdue", "awaiting_review", "verified", "all")
-
-
 @require_GET
 def notice_list_view(request: AuthedRequest) -> HttpResponse:
     access = user_access(request.user)
     if not (access.committee_compound_ids or access.property_compound_ids):
         raise PermissionDenied
-    show = request.GET.get("show", "open")
-    if show not in NOTICE_FILTERS:
+    form = NoticeFilterForm(request.GET)
+    show = form.show_or_default()
+    if form.errors:
         messages.warning(request, _("Unknown filter; showing the open notices."))
-        show = "open"
     queryset = RectificationNotice.objects.visible_to(request.user).select_related("compound", "organisation")
     if show == "open":
         queryset = queryset.unresolved()
