@@ -35,6 +35,9 @@ def broker_at():
     def point(url: str | None, **transport_options: float) -> None:
         """None: back to the configured broker."""
         conf.broker_url = url or saved[0]
+        # Celery prefers the CELERY_BROKER_URL environment variable (set in the
+        # PostgreSQL and Redis run) to broker_url; publishing goes to the write URL.
+        conf.broker_write_url = url
         conf.broker_transport_options = transport_options or saved[1]
         # The connection pools are built from broker_url on first use; Celery
         # resets them the same way after a fork.
