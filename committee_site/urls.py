@@ -51,6 +51,7 @@ urlpatterns = [
     path("complaints/<int:pk>/rectification/", links.complaint_rectification_view, name="complaint_rectification"),
     path("complaints/", include("complaints.urls")),
     path("inspections/", include("inspections.urls")),
+    path("records/", include("records.urls")),
     path("admin/", admin.site.urls),
 ]
 

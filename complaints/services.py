@@ -21,7 +21,7 @@ from committee_site.models import Building, Compound, Organisation, TimeLimits, 
 from committee_site.notifications import notify
 from committee_site.services import NotAllowed, ServiceError, audit_record, reference_next, transition_apply
 from committee_site.uploads import photos_discard, photos_store
-from complaints import search
+from committee_site import search
 from complaints.models import (
     TRANSITIONS,
     Action,

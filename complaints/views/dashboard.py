@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from committee_site import clock
 from committee_site.access import AuthedRequest
 from committee_site.pagination import page_or_first
-from complaints import search
+from committee_site import search
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
 from complaints.models import Complaint
 from complaints.queries import dashboard_counts, dashboard_list, new_since, overseen_compound_ids

@@ -6,7 +6,7 @@ from itertools import count
 
 from django.utils import timezone
 
-from complaints import search
+from committee_site import search
 from complaints.models import OPEN_STATUSES, Category, Complaint
 
 _numbers = count(900001)

@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from committee_site.models import Compound, Membership, Organisation, Role, User
 from committee_site.pagination import _encode
-from complaints import search
+from committee_site import search
 from complaints.filters import SORTS
 from complaints.models import Category, Complaint, StatusCount
 

@@ -43,7 +43,7 @@ def search(queryset: QuerySet[Any], query: str, field: str = "search_tokens") ->
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
-        # Matches the GIN index created in migration 0003 on PostgreSQL.
+        # Matches the GIN index of each searched table on PostgreSQL (complaints 0003, records 0002).
         vector = SearchVector(field, config="simple")
         return queryset.annotate(search_vector=vector).filter(
             search_vector=SearchQuery(" ".join(needed), config="simple", search_type="plain")
