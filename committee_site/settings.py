@@ -256,6 +256,8 @@ RATE_LIMITS = env_rate_limits(
         "step": {"user": "600/h", "address": "1200/h"},
         # Setting up inspections: new inspections, plans, template copies and items.
         "setup": {"user": "120/h", "address": "300/h"},
+        # Written records, corrections and disposals added to the archive.
+        "archive": {"user": "60/h", "address": "120/h"},
         # The anonymous forms.
         "apply": {"address": "10/h", "email": "5/d"},
         "password_reset": {"address": "20/h", "email": "5/15m"},

@@ -1,5 +1,15 @@
 from django.urls import path
 
+from records.views import detail, lists
+
 app_name = "records"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", lists.record_list_view, name="record_list"),
+    path("export.csv", lists.record_export_csv_view, name="record_export_csv"),
+    path("export.xlsx", lists.record_export_xlsx_view, name="record_export_xlsx"),
+    path("new/", detail.record_upload_view, name="record_upload"),
+    path("<int:pk>/", detail.record_detail_view, name="record_detail"),
+    path("<int:pk>/amend/", detail.record_amend_view, name="record_amend"),
+    path("<int:pk>/files/<int:file_pk>/", detail.record_file_view, name="record_file"),
+]

@@ -82,6 +82,15 @@ DASHBOARD = {
     "sort": ("choice", []),
     "cursor": ("cursor", SORTED),
 }
+ARCHIVE = {
+    "q": ("text", []),
+    "compound": ("number", []),
+    "kind": ("choice", []),
+    "service_area": ("number", []),
+    "happened_from": ("date", [{"happened_to": "2100-12-31"}]),
+    "happened_to": ("date", [{"happened_from": "2000-01-01"}]),
+    "cursor": ("cursor", [{"kind": "minutes"}]),
+}
 # url name → (who can see the page, {parameter: (kind, other parameters each value is also tried with)})
 LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] = {
     "complaints:dashboard": ("committee", DASHBOARD),
@@ -112,6 +121,9 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
         {"show": ("choice", []), "cursor": ("cursor", [{"show": "verified"}])},
     ),
     "login": ("anonymous", {"next": ("text", [])}),
+    "records:record_list": ("committee", ARCHIVE),
+    "records:record_export_csv": ("committee", ARCHIVE),
+    "records:record_export_xlsx": ("committee", ARCHIVE),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
@@ -132,6 +144,7 @@ NO_PARAMETERS = {
     "inspections:plan_list",
     "complaints:new",
     "complaints:record",
+    "records:record_upload",
 }
 # Actions (POST only) and pages that are not Django's to validate.
 NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read"}
