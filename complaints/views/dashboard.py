@@ -22,10 +22,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
 
-from committee_site import clock
+from committee_site import clock, search
 from committee_site.access import AuthedRequest
 from committee_site.pagination import page_or_first
-from committee_site import search
+from committee_site.spreadsheets import spreadsheet_safe
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
 from complaints.models import Complaint
 from complaints.queries import dashboard_counts, dashboard_list, new_since, overseen_compound_ids
@@ -100,18 +100,11 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
 
 # --- CSV and XLSX -------------------------------------------------------------------
 
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Rows fetched from the database at a time: what an export holds in memory.
 EXPORT_CHUNK = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Wide enough for a reference, a date and time, a compound's name; the title gets the most.
 XLSX_WIDTHS = (16, 17, 10, 8, 16, 14, 16, 18, 10, 8, 14, 18, 17, 17, 17, 17, 17, 17, 40)
-
-
-def spreadsheet_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 class _Echo:

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from committee_site.pagination import _encode
+from committee_site.spreadsheets import spreadsheet_safe
 from complaints.models import Category, Complaint, Status
 from complaints.views import dashboard as dashboard_views
-from complaints.views.dashboard import spreadsheet_safe
 from tests import factories
 from tests.complaints.conftest import drive, file_complaint
 from tests.complaints.rows import bulk_complaints
