@@ -241,7 +241,7 @@ def _csv_rows(result: RecordAnalysis, compound: Compound) -> list[list[Any]]:
         (_("By location"), _("Location"), result.by_building),
     ]:
         rows += [[title], [column, *figures_header], *(figures(row) for row in section), []]
-    rows += [[_("Repeat problems")], [_("Building"), _("Category"), _("Times"), _("Records")]]
+    rows += [[_("Repeat problems")], [_("Building"), _("Category"), _("Times"), _("Archive numbers")]]
     for repeat in result.repeats:
         numbers = " ".join(record.number for record in repeat.records)
         if repeat.more:

@@ -343,6 +343,7 @@ def test_the_csv_holds_the_same_figures(compound, committee_member, quarter_reco
     assert ["3号楼", "4", "0", "0", "4", "1", "3", "2", "4", "50.0", "0.0", "50.0"] in rows
     repeat = quarter_records["c1"].number, quarter_records["c2"].number, quarter_records["c3"].number
     assert ["3号楼", "电梯故障", "3", " ".join(repeat)] in rows
+    assert ["楼栋", "类别", "次数", "档案号"] in rows
 
 
 @today()
