@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -51,7 +52,7 @@ class AnalysisForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args: Any, compound_ids: frozenset[int], today: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, compound_ids: frozenset[int], today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         compound_field = self.fields["compound"]
