@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.views import detail, lists
+from records.views import analysis, detail, lists
 
 app_name = "records"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/", detail.record_detail_view, name="record_detail"),
     path("<int:pk>/amend/", detail.record_amend_view, name="record_amend"),
     path("<int:pk>/files/<int:file_pk>/", detail.record_file_view, name="record_file"),
+    path("analysis/", analysis.analysis_view, name="analysis"),
+    path("analysis.csv", analysis.analysis_csv_view, name="analysis_csv"),
 ]

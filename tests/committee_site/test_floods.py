@@ -195,6 +195,7 @@ READ_ONLY = {
     "inspections:template_detail",
     "records:record_list", "records:record_export_csv", "records:record_export_xlsx", "records:record_detail",
     "records:record_file",
+    "records:analysis", "records:analysis_csv",
 }  # fmt: skip
 
 

@@ -91,6 +91,11 @@ ARCHIVE = {
     "happened_to": ("date", [{"happened_from": "2000-01-01"}]),
     "cursor": ("cursor", [{"kind": "minutes"}]),
 }
+RECORD_ANALYSIS = {
+    "compound": ("number", [{"year": "2026", "quarter": "3"}]),
+    "year": ("number", [{"quarter": "3"}]),
+    "quarter": ("choice", [{"year": "2026"}]),
+}
 # url name → (who can see the page, {parameter: (kind, other parameters each value is also tried with)})
 LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] = {
     "complaints:dashboard": ("committee", DASHBOARD),
@@ -104,6 +109,8 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
             "end": ("date", [{"start": "2000-01-01"}]),
         },
     ),
+    "records:analysis": ("committee", RECORD_ANALYSIS),
+    "records:analysis_csv": ("committee", RECORD_ANALYSIS),
     "complaints:mine": ("owner", {"cursor": ("cursor", [])}),
     "complaints:board": ("owner", {"cursor": ("cursor", [])}),
     "complaints:assigned": ("staff", {"cursor": ("cursor", [])}),
