@@ -175,6 +175,17 @@ def test_a_repeat_is_the_same_building_and_category_three_times(compound):
     assert [record.number for record in repeat.records] == [first.number, second.number, third.number]
 
 
+def test_the_page_links_each_repeated_record_to_its_page(compound, committee_member):
+    b3 = factories.BuildingFactory(compound=compound, number="3")
+    made = [
+        case(compound, RecordKind.COMPLAINT, local(2026, 7, day, 9), building=b3, category="漏水") for day in (2, 3, 4)
+    ]
+    with today():
+        page = client_for(committee_member).get(ANALYSIS, {"year": "2026", "quarter": "3"}).content.decode()
+    for record in made:
+        assert f'<a href="{reverse("records:record_detail", args=[record.pk])}">{record.number}</a>' in page
+
+
 def test_compound_wide_records_and_records_without_category_are_no_repeat(compound):
     b3 = factories.BuildingFactory(compound=compound, number="3")
     for day in (1, 2, 3):
