@@ -28,7 +28,7 @@ def _at(day: date, hour: int) -> datetime:
 def _quarters_before(today: date, count: int) -> list[tuple[int, int]]:
     """The (year, quarter) of the `count` quarters before today's, oldest first."""
     year, quarter = today.year, (today.month - 1) // 3 + 1
-    found = []
+    found: list[tuple[int, int]] = []
     for _ in range(count):
         quarter -= 1
         if quarter == 0:
@@ -89,33 +89,6 @@ LETTERS: list[tuple[int, str, str]] = [
 ]
 
 
-def _letter_pdf(title: str, text: str) -> bytes:
-    """The letter as the PDF the committee printed and sent; the CID font
-    needs no font file, so it renders on a fresh machine."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4, invariant=True)
-    page.setTitle(title)
-    page.setFont("STSong-Light", 16)
-    width, height = A4
-    page.drawCentredString(width / 2, height - 72, title)
-    page.setFont("STSong-Light", 11)
-    y = height - 110
-    for paragraph in text.split("\n"):
-        # About 40 Chinese characters fit a line of the page.
-        for start in range(0, max(len(paragraph), 1), 40):
-            page.drawString(60, y, paragraph[start : start + 40])
-            y -= 18
-    page.showPage()
-    page.save()
-    return buffer.getvalue()
-
-
 def seed(*, compound: Compound, committee: User, now: datetime | None = None) -> int:
     """Returns how many records it added (0 when the compound has its uploads already)."""
     uploaded = ArchiveRecord.objects.filter(compound=compound, kind__in=[RecordKind.MINUTES, RecordKind.LETTER])
@@ -150,7 +123,7 @@ def seed(*, compound: Compound, committee: User, now: datetime | None = None) ->
         sent = timezone.localtime(now).date() - timedelta(days=days_ago)
         with clock.frozen_at(_at(sent, 15)):
             stored = archive_file_store(
-                name=f"{title}.pdf", content_type="application/pdf", source=io.BytesIO(_letter_pdf(title, text))
+                name=f"{title}.txt", content_type="text/plain", source=io.BytesIO(f"{title}\n\n{text}".encode())
             )
             record_upload(
                 compound=compound,
