@@ -21,7 +21,9 @@ from committee_site.models import Building, Compound, Organisation, TimeLimits, 
 from committee_site.notifications import notify
 from committee_site.services import NotAllowed, ServiceError, audit_record, reference_next, transition_apply
 from committee_site.uploads import photos_discard, photos_store
+from complaints.archive import complaint_archive_record, complaint_record_publish
 from complaints.models import (
+    FINAL_STATUSES,
     TRANSITIONS,
     Action,
     Category,
@@ -112,6 +114,7 @@ COMMITTEE_TOLD = frozenset({Action.REPLY, Action.CONFIRM, Action.DISPUTE, Action
 ASSIGNEE_TOLD = frozenset({Action.ASSIGN, Action.CONFIRM, Action.DISPUTE, Action.WITHDRAW, Action.REOPEN})
 
 
+@transaction.atomic
 def complaint_transition(
     *,
     complaint: Complaint,
@@ -125,7 +128,8 @@ def complaint_transition(
 ) -> Complaint:
     """Apply one move of TRANSITIONS through the base's transition_apply, then
     what every complaint move does besides: the status counts, the photos of
-    the step, and telling the people concerned."""
+    the step, the written record when the move ends the complaint, and
+    telling the people concerned."""
     moved = transition_apply(
         obj=complaint,
         machine=TRANSITIONS,
@@ -142,6 +146,8 @@ def complaint_transition(
         _count(complaint.compound_id, moved.from_status, -1)
         _count(complaint.compound_id, moved.to_status, +1)
     _photo_rows(complaint, moved.event, photo_names, by=by, visible=visible_to_owner)  # type: ignore[arg-type]
+    if moved.to_status in FINAL_STATUSES and moved.from_status != moved.to_status:
+        complaint_archive_record(complaint=complaint, by=by)
     recipients: list[User] = []
     if action in OWNER_TOLD and visible_to_owner and complaint.complainant_id:
         recipients.append(complaint.complainant)  # type: ignore[arg-type]
@@ -574,6 +580,7 @@ def complaint_publish(
     audit_record(
         actor=by, action="complaint.publish", obj=complaint, compound=complaint.compound, data={"scope": scope}
     )
+    complaint_record_publish(complaint=complaint, by=by, scope=scope, building=building)
     if complaint.complainant_id:
         _tell(
             [complaint.complainant],  # type: ignore[list-item]

@@ -15,6 +15,7 @@ from committee_site.models import ServiceArea, User
 from committee_site.notifications import notify
 from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError, audit_record, transition_apply
 from committee_site.uploads import photos_discard, photos_store
+from inspections.archive import inspection_archive_record
 from inspections.models import Inspection, InspectionItem, InspectionKind, Participant, Party, SigningParty
 from inspections.queries import sheet_totals
 from inspections.services._common import MAX_PHOTOS_PER_ITEM, PHOTO_FOLDER
@@ -167,7 +168,7 @@ def inspection_finding_add(
 @transaction.atomic
 def inspection_complete(*, inspection: Inspection, by: User, seen_version: int, summary: str = "") -> Inspection:
     """Finish the sheet. A joint inspection then waits for every party's
-    signature; any other inspection is complete at once."""
+    signature; any other inspection is complete at once, and archived."""
     # The row lock makes item saves wait, so the score is of the final sheet.
     Inspection.objects.select_for_update().filter(pk=inspection.pk).exists()
     totals = sheet_totals(inspection)
@@ -188,9 +189,11 @@ def inspection_complete(*, inspection: Inspection, by: User, seen_version: int, 
                 url=url,
             )
         return inspection
-    return _move(
+    _move(
         inspection, "complete", by=by, seen_version=seen_version, score=score, summary=summary, completed_at=clock.now()
     )
+    inspection_archive_record(inspection=inspection, by=by)
+    return inspection
 
 
 @transaction.atomic
@@ -232,9 +235,10 @@ def _party_move(*, party: SigningParty, action: str, by: User, seen_version: int
         compound=inspection.compound,
         audit_data={"party": party.party},
     )
-    # The last party to sign (or be marked absent) completes the record.
+    # The last party to sign (or be marked absent) completes the record and archives it.
     if not inspection.parties.filter(status=SigningParty.Status.PENDING).exists():
         _move(inspection, "seal", by=by, seen_version=inspection.version, completed_at=clock.now())
+        inspection_archive_record(inspection=inspection, by=by)
         url = reverse("inspections:inspection_detail", args=[inspection.pk])
         for member in committee_members(inspection.compound):
             notify(

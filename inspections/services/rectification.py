@@ -17,6 +17,7 @@ from committee_site.models import Compound, Organisation, ServiceArea, TimeLimit
 from committee_site.notifications import notify
 from committee_site.services import ServiceError, audit_record, reference_next, transition_apply
 from committee_site.uploads import photos_discard, photos_store
+from inspections.archive import rectification_archive_record
 from inspections.models import InspectionItem, RectificationEvent, RectificationNotice
 from inspections.services._common import PHOTO_FOLDER, property_staff
 
@@ -179,6 +180,7 @@ def rectification_verify(
         note=note.strip(),
         verified_at=clock.now(),
     )
+    rectification_archive_record(notice=notice, by=by)
     _tell(notice, property_staff(notice.organisation_id), "rectification_verified", note)
     return notice
 

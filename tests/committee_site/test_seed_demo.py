@@ -146,3 +146,71 @@ def test_seed_demo_tells_one_coherent_story():
     assert owner2_titles
     assert all(not title.isascii() for title in owner_titles)
     assert all(title.isascii() for title in owner2_titles)
+
+
+def test_seed_demo_archives_every_ended_case_and_keeps_an_intact_chain():
+    from complaints.models import FINAL_STATUSES
+    from inspections.models import Inspection, RectificationNotice
+    from records.chain import chain_verify
+    from records.models import ArchiveRecord, RecordKind, RecordPublication
+
+    call_command("seed_demo", stdout=io.StringIO())
+    now = timezone.now()
+    compound = Compound.objects.get(name="阳光花园")
+
+    def archived(source_type, ids):
+        found = ArchiveRecord.objects.filter(source_type=source_type, source_id__in=[str(pk) for pk in ids])
+        return set(found.values_list("source_id", flat=True))
+
+    ended = list(Complaint.objects.filter(status__in=FINAL_STATUSES).values_list("pk", flat=True))
+    assert len(ended) > 100
+    assert archived("complaints.complaint", ended) == {str(pk) for pk in ended}
+    # Only what ended is archived: an open complaint has no record yet.
+    still_open = Complaint.objects.exclude(status__in=FINAL_STATUSES).values_list("pk", flat=True)
+    assert not archived("complaints.complaint", still_open)
+    completed = list(Inspection.objects.filter(completed_at__isnull=False).values_list("pk", flat=True))
+    assert len(completed) >= 16
+    assert archived("inspections.inspection", completed) == {str(pk) for pk in completed}
+    verified = list(
+        RectificationNotice.objects.filter(status=RectificationNotice.Status.VERIFIED).values_list("pk", flat=True)
+    )
+    assert verified
+    assert archived("inspections.rectificationnotice", verified) == {str(pk) for pk in verified}
+    # Published complaints reach their owners through their records as well.
+    published = Publication.objects.values_list("complaint_id", flat=True)
+    assert RecordPublication.objects.filter(
+        record__source_type="complaints.complaint", record__source_id__in=[str(pk) for pk in published]
+    ).count() == len(published)
+
+    # The committee's own minutes and letters, with their files, and one correction.
+    minutes = ArchiveRecord.objects.filter(compound=compound, kind=RecordKind.MINUTES, amends__isnull=True)
+    letters = ArchiveRecord.objects.filter(compound=compound, kind=RecordKind.LETTER)
+    assert minutes.count() == 3
+    assert letters.count() == 3
+    assert all(record.files.count() == 1 for record in [*minutes, *letters])
+    assert all("纪要" in record.title for record in minutes)
+    assert all(record.title.startswith("致物业公司") for record in letters)
+    assert {file.content_type for record in [*minutes, *letters] for file in record.files.all()} == {"text/plain"}
+    correction = ArchiveRecord.objects.get(amends__isnull=False)
+    assert correction.kind == RecordKind.MINUTES
+    assert correction.amends in minutes
+    assert "10 日内书面回复" in correction.body
+    assert all(record.publications.exists() for record in [*minutes, correction])
+
+    # Everything happened and was archived in the past, and the chain holds.
+    records = ArchiveRecord.objects.filter(compound=compound)
+    assert not records.filter(created_at__gt=now).exists()
+    assert not records.filter(happened_at__gt=now).exists()
+    assert set(records.values_list("kind", flat=True)) >= {
+        RecordKind.COMPLAINT,
+        RecordKind.INSPECTION,
+        RecordKind.RECTIFICATION,
+        RecordKind.MINUTES,
+        RecordKind.LETTER,
+    }
+    report = chain_verify(compound.pk)
+    assert report.intact, report
+    assert report.count == records.count()
+    # A second run archives nothing again.
+    call_command("seed_demo", stdout=io.StringIO())
+    assert ArchiveRecord.objects.count() == report.count

@@ -29,6 +29,7 @@ from committee_site.models import (
 )
 from complaints import demo as complaints_demo
 from inspections import demo as inspections_demo
+from records import demo as records_demo
 
 DEMO_PASSWORD = "committee-demo"  # noqa: S105 (documented demo password)
 
@@ -262,6 +263,7 @@ class Command(BaseCommand):
         history += inspections_demo.seed(
             compound=compound, committee=users["committee"], staff=users["staff"], officer=users["officer"]
         )
+        history += records_demo.seed(compound=compound, committee=users["committee"], now=now)
         if history:
             # Everyone last looked at their notifications four days ago: what came since is unread.
             with clock.frozen_at(now - timedelta(days=4)):

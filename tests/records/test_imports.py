@@ -1,0 +1,50 @@
+"""The archive knows nothing of the apps that archive into it: they call
+records.services, never the other way round (ARCHITECTURE.md)."""
+
+import ast
+from pathlib import Path
+
+import records
+
+APPS = {"complaints", "inspections", "feedback"}
+RECORDS = Path(records.__file__).parent
+
+
+def _imported(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+            "import_module",
+            "__import__",
+        ):
+            names |= {arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)}
+    return names
+
+
+def test_records_imports_no_app():
+    files = sorted(RECORDS.rglob("*.py"))
+    assert RECORDS / "services.py" in files
+    offending = {
+        str(path.relative_to(RECORDS)): sorted(name for name in _imported(path) if name.split(".")[0] in APPS)
+        for path in files
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_records_import_scan_sees_an_import_of_an_app(tmp_path):
+    # The scan itself must catch each form an import can take.
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import complaints.models\n"
+        "from inspections import services\n"
+        "def f():\n"
+        "    from feedback.models import Callback\n"
+        "    __import__('complaints')\n",
+        encoding="utf-8",
+    )
+    assert {"complaints.models", "inspections", "feedback.models", "complaints"} <= _imported(sample)
