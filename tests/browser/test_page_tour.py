@@ -87,6 +87,17 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
                           f"/inspections/templates/{template.pk}/"]  # fmt: skip
     tour["staff"] += ["/inspections/notices/", f"/inspections/notices/{notice.pk}/", f"/inspections/{joint.pk}/"]
     tour["officer"] += ["/inspections/quarter/", f"/inspections/{joint.pk}/"]
+    # The archive: a closed complaint's record, the corrected minutes, the committee's tools.
+    from records.models import ArchiveRecord, RecordPublication
+
+    case = ArchiveRecord.objects.filter(kind="complaint").order_by("-sequence").first()
+    corrected = ArchiveRecord.objects.filter(amends__isnull=False).first()
+    published = RecordPublication.objects.filter(scope="compound").first()
+    tour["committee"] += ["/records/", "/records/?q=电梯", f"/records/{case.pk}/", f"/records/{corrected.pk}/",
+                          f"/records/{corrected.amends_id}/", "/records/new/", "/records/analysis/"]  # fmt: skip
+    tour["staff"] += ["/records/", f"/records/{case.pk}/", "/records/analysis/"]
+    tour["officer"] += ["/records/", f"/records/{case.pk}/"]
+    tour["owner"] += ["/records/", f"/records/{published.record_id}/"]
     violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
