@@ -256,6 +256,8 @@ RATE_LIMITS = env_rate_limits(
         "step": {"user": "600/h", "address": "1200/h"},
         # Setting up inspections: new inspections, plans, template copies and items.
         "setup": {"user": "120/h", "address": "300/h"},
+        # The archive's handover ZIP: each one reads the whole archive and its files.
+        "handover": {"user": "10/h"},
         # The anonymous forms.
         "apply": {"address": "10/h", "email": "5/d"},
         "password_reset": {"address": "20/h", "email": "5/15m"},
