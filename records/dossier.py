@@ -77,7 +77,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "number": ParagraphStyle("number", parent=base, fontName=MONO, fontSize=10, textColor=GREY),
         "heading": ParagraphStyle(
             "heading", parent=base, fontSize=12.5, leading=17, spaceBefore=10, spaceAfter=4,
-            textColor=colors.HexColor("#0b3d6e"),
+            textColor=colors.HexColor("#0b3d6e"), keepWithNext=1,
         ),
         "body": base,
         "label": ParagraphStyle("label", parent=base, textColor=GREY),
@@ -175,18 +175,19 @@ def _photo_jpeg(file: ArchiveFile) -> tuple[io.BytesIO, int, int] | str:
     return buffer, picture.width, picture.height
 
 
-def _photo(file: ArchiveFile, styles: dict[str, ParagraphStyle]) -> Flowable:
-    """The photo scaled onto the page, or a note saying why it is not there:
-    a file that is not a picture, is damaged or too large is never fatal."""
+def _photo(file: ArchiveFile, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The photo scaled onto the page with its caption, or a note saying why
+    it is not there: a file that is not a picture, is damaged or too large is
+    never fatal."""
     made = _photo_jpeg(file)
     if isinstance(made, str):
-        return Paragraph(_text(made), styles["note"])
+        return [Paragraph(_text(made), styles["note"])]
     buffer, width, height = made
     scale = min(TEXT_WIDTH / width, 95 * mm / height, MAX_POINTS_PER_PIXEL)
     drawn = PdfImage(buffer, width=width * scale, height=height * scale)
     drawn.hAlign = "LEFT"
     caption = Paragraph(f"{file.position}. {_text(file.name)}", styles["caption"])
-    return KeepTogether([drawn, Spacer(1, 1.5 * mm), caption, Spacer(1, 4 * mm)])
+    return [drawn, Spacer(1, 1.5 * mm), caption, Spacer(1, 4 * mm)]
 
 
 def _kind_label(record: ArchiveRecord) -> str:
@@ -224,14 +225,13 @@ def _body(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
 def _files_table(files: list[ArchiveFile], disposed: bool, styles: dict[str, ParagraphStyle]) -> Table:
     header = [Paragraph(_text(label), styles["label"]) for label in ("#", _("File"), _("Size"), "SHA-256")]
     rows: list[list[Any]] = [header]
+    gone = "<br/>" + _text(_("(disposed of)")) if disposed else ""
     for file in files:
-        size = f"{filesizeformat(file.size)}<br/>{file.size:,} B"
+        size = f"{filesizeformat(file.size)}<br/>{file.size:,} B" if file.size >= 1024 else f"{file.size} B"
         rows.append(
             [
                 Paragraph(str(file.position), styles["small"]),
-                Paragraph(
-                    _text(file.name) + (f"<br/>{_text(_('(disposed of)'))}" if disposed else ""), styles["small"]
-                ),
+                Paragraph(_text(file.name) + gone, styles["small"]),
                 Paragraph(size, styles["small"]),
                 Paragraph(file.sha256, styles["hash"]),
             ]
@@ -286,7 +286,7 @@ def dossier_write(*, record: ArchiveRecord, facts: DossierFacts, identities: boo
     facts_rows.append((_("Archived at"), Paragraph(_text(_when(record.created_at)), styles["body"])))
     story.append(_pairs_table(facts_rows, styles))
 
-    story.append(Paragraph(_text(_("Record")), styles["heading"]))
+    story.append(Paragraph(_text(_("What the record says")), styles["heading"]))
     if not identities:
         story.append(Paragraph(_text(_("Owners' names, units and phone numbers are left out.")), styles["label"]))
     story.extend(_body(record.body if identities else record.public_body, styles))
@@ -299,30 +299,36 @@ def dossier_write(*, record: ArchiveRecord, facts: DossierFacts, identities: boo
 
     photos = [file for file in facts.files if file.is_image]
     if photos:
-        story.append(Paragraph(_text(_("Photos")), styles["heading"]))
+        heading = Paragraph(_text(_("Photos")), styles["heading"])
         if disposed:
+            story.append(heading)
             story.append(Paragraph(_text(_("The photos were disposed of with the record.")), styles["note"]))
         else:
-            story.extend(_photo(file, styles) for file in photos[:MAX_PHOTOS])
+            # Each photo stays with its caption, and the heading with the first
+            # (keepWithNext does not reach into a KeepTogether).
+            for index, file in enumerate(photos[:MAX_PHOTOS]):
+                story.append(KeepTogether(([heading] if index == 0 else []) + _photo(file, styles)))
             if len(photos) > MAX_PHOTOS:
                 more = _("%(count)s more photos are listed above but not drawn.") % {"count": len(photos) - MAX_PHOTOS}
                 story.append(Paragraph(_text(more), styles["note"]))
 
-    story.append(Paragraph(_text(_("Position in the chain")), styles["heading"]))
     story.append(
-        _pairs_table(
+        KeepTogether(
             [
-                (_("Position"), Paragraph(str(record.sequence), styles["body"])),
-                (_("Previous hash"), Paragraph(record.previous_hash, styles["hash"])),
-                (_("Hash"), Paragraph(record.hash, styles["hash"])),
-            ],
-            styles,
-        )
-    )
-    story.append(
-        Paragraph(
-            _text(_("The hash covers the record's content and its files' SHA-256, and the hash before it.")),
-            styles["small"],
+                Paragraph(_text(_("Position in the chain")), styles["heading"]),
+                _pairs_table(
+                    [
+                        (_("Position"), Paragraph(str(record.sequence), styles["body"])),
+                        (_("Previous hash"), Paragraph(record.previous_hash, styles["hash"])),
+                        (_("Hash"), Paragraph(record.hash, styles["hash"])),
+                    ],
+                    styles,
+                ),
+                Paragraph(
+                    _text(_("The hash covers the record's content and its files' SHA-256, and the hash before it.")),
+                    styles["small"],
+                ),
+            ]
         )
     )
 

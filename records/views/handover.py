@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -62,7 +63,7 @@ def handover_export_view(request: AuthedRequest) -> HttpResponse | FileResponse:
             output.close()
             raise
         output.seek(0)
-        name = f"archive-handover-{compound.pk}-{now:%Y%m%d-%H%M%S}.zip"
+        name = f"archive-handover-{compound.pk}-{timezone.localtime(now):%Y%m%d-%H%M%S}.zip"
         return FileResponse(output, as_attachment=True, filename=name, content_type="application/zip")
     heads = {head.compound_id: head for head in ChainHead.objects.filter(compound_id__in=compound_ids)}
     recent = (

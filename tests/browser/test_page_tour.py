@@ -87,6 +87,8 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
                           f"/inspections/templates/{template.pk}/"]  # fmt: skip
     tour["staff"] += ["/inspections/notices/", f"/inspections/notices/{notice.pk}/", f"/inspections/{joint.pk}/"]
     tour["officer"] += ["/inspections/quarter/", f"/inspections/{joint.pk}/"]
+    # The archive's handover page.
+    tour["committee"] += ["/records/handover/"]
     violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):

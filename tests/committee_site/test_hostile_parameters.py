@@ -132,6 +132,7 @@ NO_PARAMETERS = {
     "inspections:plan_list",
     "complaints:new",
     "complaints:record",
+    "records:handover_export",
 }
 # Actions (POST only) and pages that are not Django's to validate.
 NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read"}
