@@ -204,11 +204,11 @@ def test_dossier_shows_a_disposal(compound, committee_member, django_capture_on_
 def test_dossier_headings_follow_the_readers_language(complaint_record, committee_member):
     _response, chinese = _get(committee_member, complaint_record)
     assert "哈希链中的位置" in chinese
-    assert "第1页，共1页" in _flat(chinese)
+    assert "第1页，共2页" in _flat(chinese)
     type(committee_member).objects.filter(pk=committee_member.pk).update(language="en")
     _response, english = _get(committee_member, complaint_record)
     assert "Position in the chain" in english
-    assert "Page 1 of" in english
+    assert "Page 2 of 2" in english
     assert "Asia/Shanghai" in english
 
 
