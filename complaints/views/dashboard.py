@@ -22,9 +22,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
 
-from committee_site import clock, search
+from committee_site import clock
 from committee_site.access import AuthedRequest
 from committee_site.pagination import page_or_first
+from committee_site import search
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
 from complaints.models import Complaint
 from complaints.queries import dashboard_counts, dashboard_list, new_since, overseen_compound_ids

@@ -8,17 +8,8 @@ from records import services
 from records.models import RecordKind
 
 
-def archive(
-    compound,
-    *,
-    by=None,
-    kind=RecordKind.MINUTES,
-    title="业委会第三次会议纪要",
-    body="讨论电梯维修方案。",
-    files=(),
-    happened_at=None,
-    **extra,
-):
+def archive(compound, *, by=None, kind=RecordKind.MINUTES, title="业委会第三次会议纪要", body="讨论电梯维修方案。",
+            files=(), happened_at=None, **extra):
     """One record in the compound's chain; files as (name, bytes) pairs."""
     stored = [
         services.archive_file_store(name=name, content_type="application/octet-stream", source=io.BytesIO(content))
