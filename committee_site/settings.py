@@ -258,6 +258,8 @@ RATE_LIMITS = env_rate_limits(
         "setup": {"user": "120/h", "address": "300/h"},
         # The archive's handover ZIP: each one reads the whole archive and its files.
         "handover": {"user": "10/h"},
+        # Written records, corrections and disposals added to the archive.
+        "archive": {"user": "60/h", "address": "120/h"},
         # The anonymous forms.
         "apply": {"address": "10/h", "email": "5/d"},
         "password_reset": {"address": "20/h", "email": "5/15m"},

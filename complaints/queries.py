@@ -19,9 +19,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from committee_site import search
 from committee_site.access import user_access
 from committee_site.models import Building, ServiceArea, TimeLimits, User
-from committee_site import search
 from complaints.filters import DUE_SOON, OPEN, OVERDUE, SORTS
 from complaints.models import (
     OPEN_STATUSES,

@@ -15,13 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from committee_site import clock
+from committee_site import clock, search
 from committee_site.access import committee_members, organisation_members
 from committee_site.models import Building, Compound, Organisation, TimeLimits, Unit, User
 from committee_site.notifications import notify
 from committee_site.services import NotAllowed, ServiceError, audit_record, reference_next, transition_apply
 from committee_site.uploads import photos_discard, photos_store
-from committee_site import search
 from complaints.models import (
     TRANSITIONS,
     Action,

@@ -7,15 +7,17 @@ complaints or inspections: the apps hand it what to keep."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from committee_site import clock
+from committee_site import clock, search
 from committee_site.access import user_access
 from committee_site.models import Building, Compound, ServiceArea, Unit, User
 from committee_site.workflow import Move, StateMachine
@@ -63,6 +65,10 @@ PROPERTY_KINDS = frozenset(
 )  # fmt: skip
 
 
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnly(f"{self.model._meta.label} rows are never changed")
@@ -95,21 +101,43 @@ class AppendOnlyModel(models.Model):
 class ArchiveRecordQuerySet(AppendOnlyQuerySet):
     def visible_to(self, user: User) -> ArchiveRecordQuerySet:
         """The committee and the community office read every record of their
-        compounds; property staff the kinds that concern their company; owners
-        what was published to them. Everyone also reads what was published
-        to the whole compound or their building."""
+        compounds; property staff the kinds that concern their company; and
+        everyone what was published to them (the whole compound, their
+        building, themselves). The committee's condition is a plain
+        compound_id IN (…), so its lists run on the compound indexes."""
         access = user_access(user)
-        condition = Q(compound_id__in=access.committee_compound_ids | access.officer_compound_ids)
-        if access.property_compound_ids:
-            condition |= Q(compound_id__in=access.property_compound_ids, kind__in=PROPERTY_KINDS)
-        published = Q(scope=RecordPublication.Scope.COMPOUND, record__compound_id__in=access.compound_ids)
-        if access.owner_compound_ids:
-            buildings = Unit.objects.filter(owners__user=user, building__compound_id__in=access.owner_compound_ids)
-            published |= Q(scope=RecordPublication.Scope.BUILDING, building_id__in=buildings.values("building_id"))
-            published |= Q(scope=RecordPublication.Scope.OWNER, owner=user)
-        if access.compound_ids:
-            condition |= Q(pk__in=RecordPublication.objects.filter(published).values("record_id"))
+        full = access.committee_compound_ids | access.officer_compound_ids
+        condition = Q(compound_id__in=full)
+        company = access.property_compound_ids - full
+        if company:
+            condition |= Q(compound_id__in=company, kind__in=PROPERTY_KINDS)
+        others = access.compound_ids - full
+        if others:
+            published = Q(scope=RecordPublication.Scope.COMPOUND)
+            if access.owner_compound_ids:
+                buildings = Unit.objects.filter(owners__user=user, building__compound_id__in=access.owner_compound_ids)
+                published |= Q(scope=RecordPublication.Scope.BUILDING, building_id__in=buildings.values("building_id"))
+                published |= Q(scope=RecordPublication.Scope.OWNER, owner=user)
+            publications = RecordPublication.objects.filter(published, record__compound_id__in=others)
+            condition |= Q(pk__in=publications.values("record_id"))
         return self.filter(condition)
+
+    def filtered(self, data: dict[str, Any]) -> ArchiveRecordQuerySet:
+        """The list's filters, as RecordFilterForm cleaned them; the search last."""
+        queryset = self
+        if data.get("compound"):
+            queryset = queryset.filter(compound=data["compound"])
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
+        if data.get("service_area"):
+            queryset = queryset.filter(service_area=data["service_area"])
+        if data.get("happened_from"):
+            queryset = queryset.filter(happened_at__gte=local_midnight(data["happened_from"]))
+        if data.get("happened_to"):
+            queryset = queryset.filter(happened_at__lt=local_midnight(data["happened_to"] + timedelta(days=1)))
+        if data.get("q"):
+            queryset = cast(ArchiveRecordQuerySet, search.search(queryset, data["q"]))
+        return queryset
 
     def past_retention(self, today: Any) -> ArchiveRecordQuerySet:
         return self.filter(retention_until__lt=today).exclude(disposals__status=Disposal.Status.APPROVED)

@@ -57,7 +57,7 @@ def _archive_name(name: str) -> str:
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
     if not suffix.isalnum() or len(suffix) > 8:
         suffix = "bin"
-    return f"archive/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+    return f"private/archive/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
 
 
 def archive_file_store(*, name: str, content_type: str, source: IO[bytes]) -> FileToArchive:

@@ -4,8 +4,6 @@ they may do)."""
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -14,18 +12,14 @@ from django.contrib import messages
 from django.db.models import Field
 from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.utils import get_column_letter
 
-from committee_site import clock
+from committee_site import clock, search
 from committee_site.access import AuthedRequest
 from committee_site.pagination import page_or_first
-from committee_site import search
+from committee_site.spreadsheets import csv_response, xlsx_response
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
 from complaints.models import Complaint
 from complaints.queries import dashboard_counts, dashboard_list, new_since, overseen_compound_ids
@@ -100,25 +94,10 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
 
 # --- CSV and XLSX -------------------------------------------------------------------
 
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Rows fetched from the database at a time: what an export holds in memory.
 EXPORT_CHUNK = 1000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Wide enough for a reference, a date and time, a compound's name; the title gets the most.
 XLSX_WIDTHS = (16, 17, 10, 8, 16, 14, 16, 18, 10, 8, 14, 18, 17, 17, 17, 17, 17, 17, 40)
-
-
-def spreadsheet_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    """csv.writer writes into this and gets the line back, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _when(moment: datetime | None) -> str:
@@ -184,18 +163,7 @@ def _export_rows(queryset: Any, now: datetime) -> Iterator[list[str]]:
             _when(complaint.closed_at),
             complaint.title,
         ]
-        yield [spreadsheet_safe(cell) for cell in row]
-
-
-def _csv_lines(queryset: Any, language: str, now: datetime) -> Iterator[str]:
-    # The response is streamed after the view returned: keep the user's language.
-    with translation.override(language):
-        writer = csv.writer(_Echo())
-        # The byte order mark makes Excel read the file as UTF-8 (Chinese intact).
-        yield "\ufeff"
-        yield writer.writerow(_export_header())
-        for row in _export_rows(queryset, now):
-            yield writer.writerow(row)
+        yield row
 
 
 def _export_list(request: AuthedRequest) -> tuple[Any, datetime]:
@@ -217,43 +185,19 @@ def _export_name(now: datetime, extension: str) -> str:
 def dashboard_export_view(request: AuthedRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, in the list's order, streamed row by row."""
     queryset, now = _export_list(request)
-    language = translation.get_language() or "zh-hans"
-    response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in _csv_lines(queryset, language, now)),
-        content_type="text/csv; charset=utf-8",
+    return csv_response(
+        filename=_export_name(now, "csv"), header=_export_header, rows=lambda: _export_rows(queryset, now)
     )
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(now, "csv")}"'
-    return response
-
-
-def _xlsx_text(sheet: Any, value: str) -> str | Cell:
-    """A cell openpyxl stores as text. XML cannot carry control characters,
-    so they are dropped rather than failing the download."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not text.startswith("="):
-        return text  # openpyxl types every other string as text
-    # spreadsheet_safe leaves nothing starting with "=", but should one slip
-    # through, it is typed as text all the same: the file holds no formula.
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
-    return cell
 
 
 @require_GET
 def dashboard_export_xlsx_view(request: AuthedRequest) -> FileResponse:
-    """The same rows as the CSV, as an Excel workbook. The write-only workbook
-    keeps its rows in a temporary file, not in memory; the finished file is
-    sent from disk in chunks."""
+    """The same rows as the CSV, as an Excel workbook."""
     queryset, now = _export_list(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Complaints"))
-    sheet.freeze_panes = "A2"
-    for column, width in enumerate(XLSX_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.append([_xlsx_text(sheet, title) for title in _export_header()])
-    for row in _export_rows(queryset, now):
-        sheet.append([_xlsx_text(sheet, value) for value in row])
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    workbook.save(output)
-    output.seek(0)
-    return FileResponse(output, as_attachment=True, filename=_export_name(now, "xlsx"), content_type=XLSX_TYPE)
+    return xlsx_response(
+        filename=_export_name(now, "xlsx"),
+        sheet_title=_("Complaints"),
+        header=_export_header(),
+        rows=_export_rows(queryset, now),
+        widths=XLSX_WIDTHS,
+    )

@@ -194,6 +194,9 @@ READ_ONLY = {
     "inspections:notice_detail", "inspections:event_photo", "inspections:template_list",
     "inspections:template_detail",
     "records:record_dossier",
+    "records:record_list", "records:record_export_csv", "records:record_export_xlsx", "records:record_detail",
+    "records:record_file",
+    "records:analysis", "records:analysis_csv",
 }  # fmt: skip
 
 

@@ -82,6 +82,20 @@ DASHBOARD = {
     "sort": ("choice", []),
     "cursor": ("cursor", SORTED),
 }
+ARCHIVE = {
+    "q": ("text", []),
+    "compound": ("number", []),
+    "kind": ("choice", []),
+    "service_area": ("number", []),
+    "happened_from": ("date", [{"happened_to": "2100-12-31"}]),
+    "happened_to": ("date", [{"happened_from": "2000-01-01"}]),
+    "cursor": ("cursor", [{"kind": "minutes"}]),
+}
+RECORD_ANALYSIS = {
+    "compound": ("number", [{"year": "2026", "quarter": "3"}]),
+    "year": ("number", [{"quarter": "3"}]),
+    "quarter": ("choice", [{"year": "2026"}]),
+}
 # url name → (who can see the page, {parameter: (kind, other parameters each value is also tried with)})
 LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] = {
     "complaints:dashboard": ("committee", DASHBOARD),
@@ -95,6 +109,8 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
             "end": ("date", [{"start": "2000-01-01"}]),
         },
     ),
+    "records:analysis": ("committee", RECORD_ANALYSIS),
+    "records:analysis_csv": ("committee", RECORD_ANALYSIS),
     "complaints:mine": ("owner", {"cursor": ("cursor", [])}),
     "complaints:board": ("owner", {"cursor": ("cursor", [])}),
     "complaints:assigned": ("staff", {"cursor": ("cursor", [])}),
@@ -112,6 +128,9 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
         {"show": ("choice", []), "cursor": ("cursor", [{"show": "verified"}])},
     ),
     "login": ("anonymous", {"next": ("text", [])}),
+    "records:record_list": ("committee", ARCHIVE),
+    "records:record_export_csv": ("committee", ARCHIVE),
+    "records:record_export_xlsx": ("committee", ARCHIVE),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
@@ -133,6 +152,7 @@ NO_PARAMETERS = {
     "complaints:new",
     "complaints:record",
     "records:handover_export",
+    "records:record_upload",
 }
 # Actions (POST only) and pages that are not Django's to validate.
 NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read"}

@@ -10,10 +10,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from committee_site import spreadsheets
 from committee_site.pagination import _encode
+from committee_site.spreadsheets import spreadsheet_safe
 from complaints.models import Category, Complaint, Status
 from complaints.views import dashboard as dashboard_views
-from complaints.views.dashboard import spreadsheet_safe
 from tests import factories
 from tests.complaints.conftest import drive, file_complaint
 from tests.complaints.rows import bulk_complaints
@@ -304,7 +305,7 @@ def test_xlsx_export_stores_formula_looking_titles_as_plain_text(owner, committe
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
     # Should a value starting with "=" ever reach the sheet, it is typed as text all the same.
-    assert dashboard_views._xlsx_text(openpyxl.Workbook(write_only=True).create_sheet(), "=1+1").data_type == "s"
+    assert spreadsheets._xlsx_text(openpyxl.Workbook(write_only=True).create_sheet(), "=1+1").data_type == "s"
     # The CSV neutralises the same titles the same way (the control character aside: a CSV may carry it).
     csv_titles = [row[-1] for row in _csv(client.get(EXPORT, {"sort": "oldest"}, HTTP_ACCEPT_LANGUAGE="en"))[1:]]
     assert csv_titles[:5] == [cell.value for cell in titles[:5]]

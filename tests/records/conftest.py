@@ -1,15 +1,23 @@
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
-from django.utils import timezone
 
 from records import services
 from records.models import RecordKind
 
 
-def archive(compound, *, by=None, kind=RecordKind.MINUTES, title="业委会第三次会议纪要", body="讨论电梯维修方案。",
-            files=(), happened_at=None, **extra):
+def archive(
+    compound,
+    *,
+    by=None,
+    kind=RecordKind.MINUTES,
+    title="业委会第三次会议纪要",
+    body="讨论电梯维修方案。",
+    files=(),
+    happened_at=None,
+    **extra,
+):
     """One record in the compound's chain; files as (name, bytes) pairs."""
     stored = [
         services.archive_file_store(name=name, content_type="application/octet-stream", source=io.BytesIO(content))
@@ -19,7 +27,7 @@ def archive(compound, *, by=None, kind=RecordKind.MINUTES, title="业委会第�
         compound=compound,
         kind=kind,
         title=title,
-        happened_at=happened_at or timezone.make_aware(datetime(2026, 10, 15, 19, 30)),
+        happened_at=happened_at or datetime(2026, 10, 15, 11, 30, tzinfo=UTC),
         body=body,
         files=stored,
         by=by,

@@ -238,3 +238,8 @@ def test_dossier_has_a_constant_number_of_queries(compound, committee_member):
             b"".join(response.streaming_content)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_record_page_links_its_dossier(complaint_record, property_staff):
+    page = client_for(property_staff).get(reverse("records:record_detail", args=[complaint_record.pk])).content.decode()
+    assert reverse("records:record_dossier", args=[complaint_record.pk]) in page

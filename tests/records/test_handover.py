@@ -492,3 +492,8 @@ def test_handover_writes_into_any_seekable_file(records, compound):
     assert summary.head_hash == records[2].hash
     with zipfile.ZipFile(out) as handed_over:
         assert handed_over.testzip() is None
+
+
+def test_the_archive_list_links_the_handover_for_the_committee_only(committee_member, officer):
+    assert reverse(URL) in client_for(committee_member).get(reverse("records:record_list")).content.decode()
+    assert reverse(URL) not in client_for(officer).get(reverse("records:record_list")).content.decode()

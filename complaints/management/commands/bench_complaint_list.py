@@ -21,9 +21,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from committee_site import search
 from committee_site.models import Compound, Membership, Organisation, Role, User
 from committee_site.pagination import _encode
-from committee_site import search
 from complaints.filters import SORTS
 from complaints.models import Category, Complaint, StatusCount
 
