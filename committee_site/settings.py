@@ -256,6 +256,8 @@ RATE_LIMITS = env_rate_limits(
         "step": {"user": "600/h", "address": "1200/h"},
         # Setting up inspections: new inspections, plans, template copies and items.
         "setup": {"user": "120/h", "address": "300/h"},
+        # The archive's handover ZIP: each one reads the whole archive and its files.
+        "handover": {"user": "10/h"},
         # Written records, corrections and disposals added to the archive.
         "archive": {"user": "60/h", "address": "120/h"},
         # The anonymous forms.

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from committee_site.access import user_access
-from committee_site.models import User
+from committee_site.models import Compound, User
 from records.models import ArchiveFile, ArchiveRecord, Disposal
 
 
@@ -21,6 +21,22 @@ def require_archive_reader(user: User) -> frozenset[int]:
     if not compound_ids:
         raise PermissionDenied
     return compound_ids
+
+
+def require_handover(user: User) -> frozenset[int]:
+    """The compounds whose whole archive the user may take away (换届移交):
+    only their committee's, identities and all. 403 for everyone else."""
+    compound_ids = user_access(user).committee_compound_ids
+    if not compound_ids:
+        raise PermissionDenied
+    return compound_ids
+
+
+def get_handover_compound_for(user: User, pk: int) -> Compound:
+    compound = Compound.objects.filter(pk=pk).first()
+    if compound is None or not user_access(user).is_committee(compound.pk):
+        raise Http404
+    return compound
 
 
 def sees_identities(user: User, compound_id: int) -> bool:

@@ -386,3 +386,21 @@ def disposal_cancel(*, disposal: Disposal, by: User, seen_version: int) -> Dispo
         compound=disposal.record.compound,
     )
     return disposal
+
+
+# --- handover -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def handover_export_record(*, compound: Compound, by: User, count: int, head_hash: str, size: int) -> None:
+    """Who took the whole archive away, and which chain it held: exporting
+    only reads, but the handover must be on record."""
+    if not user_access(by).is_committee(compound.pk):
+        raise ServiceError(_("Only the committee of this compound hands over its archive."))
+    audit_record(
+        actor=by,
+        action="record.handover_export",
+        obj=compound,
+        compound=compound,
+        data={"count": count, "head_hash": head_hash, "bytes": size},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.views import analysis, detail, lists
+from records.views import analysis, detail, dossier, handover, lists
 
 app_name = "records"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/", detail.record_detail_view, name="record_detail"),
     path("<int:pk>/amend/", detail.record_amend_view, name="record_amend"),
     path("<int:pk>/files/<int:file_pk>/", detail.record_file_view, name="record_file"),
+    path("<int:pk>/dossier.pdf", dossier.record_dossier_view, name="record_dossier"),
+    path("handover/", handover.handover_export_view, name="handover_export"),
     path("analysis/", analysis.analysis_view, name="analysis"),
     path("analysis.csv", analysis.analysis_csv_view, name="analysis_csv"),
 ]

@@ -98,6 +98,8 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
     tour["staff"] += ["/records/", f"/records/{case.pk}/", "/records/analysis/"]
     tour["officer"] += ["/records/", f"/records/{case.pk}/"]
     tour["owner"] += ["/records/", f"/records/{published.record_id}/"]
+    # The archive's handover page.
+    tour["committee"] += ["/records/handover/"]
     violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):

@@ -193,6 +193,7 @@ READ_ONLY = {
     "inspections:inspection_print", "inspections:item_photo", "inspections:notice_list",
     "inspections:notice_detail", "inspections:event_photo", "inspections:template_list",
     "inspections:template_detail",
+    "records:record_dossier",
     "records:record_list", "records:record_export_csv", "records:record_export_xlsx", "records:record_detail",
     "records:record_file",
     "records:analysis", "records:analysis_csv",

@@ -151,6 +151,7 @@ NO_PARAMETERS = {
     "inspections:plan_list",
     "complaints:new",
     "complaints:record",
+    "records:handover_export",
     "records:record_upload",
 }
 # Actions (POST only) and pages that are not Django's to validate.
