@@ -193,6 +193,7 @@ READ_ONLY = {
     "inspections:inspection_print", "inspections:item_photo", "inspections:notice_list",
     "inspections:notice_detail", "inspections:event_photo", "inspections:template_list",
     "inspections:template_detail",
+    "records:chain_verify", "records:chain_head_check", "records:retention_list",
 }  # fmt: skip
 
 

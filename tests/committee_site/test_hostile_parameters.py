@@ -111,6 +111,15 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
         "staff",
         {"show": ("choice", []), "cursor": ("cursor", [{"show": "verified"}])},
     ),
+    "records:chain_verify": ("committee", {"compound": ("number", [])}),
+    "records:chain_head_check": (
+        "owner",
+        {"hash": ("text", [{"compound": "1"}]), "compound": ("number", [{"hash": "a" * 64}])},
+    ),
+    "records:retention_list": (
+        "committee",
+        {"compound": ("number", []), "cursor": ("cursor", [{"compound": "1"}])},
+    ),
     "login": ("anonymous", {"next": ("text", [])}),
 }
 # Pages that read no query-string parameter at all.
