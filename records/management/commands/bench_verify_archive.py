@@ -25,7 +25,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 
 from committee_site.models import Compound
 from records.chain import GENESIS, chain_verify, record_content, record_hash
@@ -122,6 +122,8 @@ class Command(BaseCommand):
                     if record.sequence in files:
                         files[record.sequence].record = record
                 ArchiveFile.objects.bulk_create(files.values())
+            # In debug mode Django keeps every statement; these are megabytes each.
+            reset_queries()
             if sequence % 100_000 == 0 or sequence == size:
                 self.stdout.write(f"  {sequence} records inserted, {time.perf_counter() - started:.0f} s")
         ChainHead.objects.update_or_create(compound=compound, defaults={"count": size, "hash": previous})
