@@ -189,8 +189,8 @@ def test_the_archive_views_only_read_or_add(rows, committee_member):
     for name, pattern in _records_patterns():
         url = reverse(name, args=[rows[ArchiveRecord].pk] * len(pattern.pattern.converters))
         if name in CREATE_ONLY:
+            # A form page may show itself on GET; what it POSTs only adds.
             assert getattr(pattern.callback, "rate_limit_group", None), name
-            assert client.get(url).status_code == 405, f"{name} answers a GET"
         else:
             for method in ("post", "put", "patch", "delete"):
                 assert getattr(client, method)(url).status_code == 405, f"{name} accepts {method.upper()}"
