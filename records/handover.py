@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from committee_site import clock
 from committee_site.models import Compound
-from records.chain import chain_rows, disposed_record_ids, record_content
+from records.chain import chain_rows, record_content
 from records.models import ArchiveFile, ArchiveRecord, RecordKind
 
 SCRIPT = Path(__file__).with_name("offline_verify.py")
@@ -195,16 +195,14 @@ def handover_zip_write(*, compound: Compound, out: IO[bytes]) -> HandoverSummary
     """Write the compound's archive as a ZIP into `out` (a seekable binary
     file), record by record in chain order. Reads only."""
     now = clock.now()
-    disposed_ids = disposed_record_ids(compound.pk)
     count = files_written = 0
     head = "0" * 64
     manifest_rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     index_rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     try:
         with _StreamingZip(out) as archive:
-            for record in chain_rows(compound.pk):
-                files = list(record.files.all())
-                disposed = record.pk in disposed_ids
+            for record, files in chain_rows(compound.pk):
+                disposed: bool = record.disposed  # type: ignore[attr-defined]
                 members: dict[str, str] = {}
                 if not disposed:
                     for file in files:
@@ -213,12 +211,13 @@ def handover_zip_write(*, compound: Compound, out: IO[bytes]) -> HandoverSummary
                         if _copy_file(archive, _info(member, now, stored=stored), file.stored_as) is not None:
                             members[str(file.position)] = member
                             files_written += 1
+                amends_number: str | None = record.amends_number  # type: ignore[attr-defined]
                 json_member = f"records/{record.number}.json"
                 archive.writestr(
                     _info(json_member, now),
                     _json_bytes(
                         {
-                            "content": record_content(record, files, record.amends.number if record.amends else None),
+                            "content": record_content(record, files, amends_number),
                             "previous_hash": record.previous_hash,
                             "hash": record.hash,
                             "files_in_zip": members,
@@ -235,10 +234,6 @@ def handover_zip_write(*, compound: Compound, out: IO[bytes]) -> HandoverSummary
                 index_rows.write(_index_row(record).encode())
                 count += 1
                 head = record.hash
-                # The prefetched files' queryset points back at the record: a
-                # cycle only the garbage collector's rare full passes would
-                # free, so every chunk read would stay in memory until then.
-                record.__dict__.pop("_prefetched_objects_cache", None)
             manifest_head = json.dumps(
                 {
                     "compound": compound.pk,

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from committee_site import clock, search
@@ -295,16 +296,27 @@ def record_publish(
 def disposal_propose(*, record: ArchiveRecord, by: User, reason: str) -> Disposal:
     if not user_access(by).is_committee(record.compound_id):
         raise ServiceError(_("Only the committee of this compound disposes of its records."))
-    if record.retention_until is None or record.retention_until >= timezone.localdate():
+    if record.retention_until is None:
+        raise ServiceError(_("This record is kept permanently; it is never disposed of."))
+    if record.retention_until >= timezone.localdate(clock.now()):
         raise ServiceError(_("This record is kept until %(date)s; it cannot be disposed of before.") % {
-            "date": record.retention_until or _("forever")
+            "date": formats.date_format(record.retention_until, "DATE_FORMAT")
         })  # fmt: skip
     if not reason.strip():
         raise ServiceError(_("Give the reason for the disposal (the committee's decision)."))
     if record.disposals.exclude(status=Disposal.Status.CANCELLED).exists():
         raise ServiceError(_("The disposal of this record was proposed already."))
-    disposal = Disposal.objects.create(record=record, reason=reason.strip(), proposed_by=by, proposed_at=clock.now())
-    audit_record(actor=by, action="disposal.propose", obj=disposal, compound=record.compound)
+    try:
+        # Two members proposing at once: the constraint lets one through.
+        with transaction.atomic():
+            disposal = Disposal.objects.create(
+                record=record, reason=reason.strip()[:2000], proposed_by=by, proposed_at=clock.now()
+            )
+    except IntegrityError:
+        raise ServiceError(_("The disposal of this record was proposed already.")) from None
+    audit_record(
+        actor=by, action="disposal.propose", obj=disposal, compound=record.compound, data={"record": record.number}
+    )
     return disposal
 
 
@@ -329,17 +341,15 @@ def disposal_approve(*, disposal: Disposal, by: User, seen_version: int) -> Arch
     )
     files = list(record.files.all())
     proposer = disposal.proposed_by
-    disposal_record = record_archive(
-        compound=record.compound,
-        kind=RecordKind.DISPOSAL,
-        title=_("Disposal of %(number)s") % {"number": record.number},
-        happened_at=now,
-        body=_(
+    # The archive keeps one text for good, in the site's language, whichever
+    # language the approving member reads the site in.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Disposal of %(number)s") % {"number": record.number}
+        body = _(
             "Record %(number)s (%(title)s), kept until %(until)s, was disposed of. "
             "Proposed by %(proposer)s, approved by %(approver)s. Reason: %(reason)s\n"
             "The content of its %(count)s files was deleted; their SHA-256 hashes stay in the archive."
-        )
-        % {
+        ) % {
             "number": record.number,
             "title": record.title,
             "until": record.retention_until,
@@ -347,7 +357,13 @@ def disposal_approve(*, disposal: Disposal, by: User, seen_version: int) -> Arch
             "approver": by.get_full_name() or by.username,
             "reason": disposal.reason,
             "count": len(files),
-        },
+        }
+    disposal_record = record_archive(
+        compound=record.compound,
+        kind=RecordKind.DISPOSAL,
+        title=title,
+        happened_at=now,
+        body=body,
         data={
             "disposed": record.number,
             "disposed_hash": record.hash,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.views import analysis, detail, dossier, handover, lists
+from records.views import analysis, detail, dossier, handover, integrity, lists, retention
 
 app_name = "records"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("handover/", handover.handover_export_view, name="handover_export"),
     path("analysis/", analysis.analysis_view, name="analysis"),
     path("analysis.csv", analysis.analysis_csv_view, name="analysis_csv"),
+    path("chain/verify/", integrity.chain_verify_view, name="chain_verify"),
+    path("chain/head/", integrity.chain_head_check_view, name="chain_head_check"),
+    path("retention/", retention.retention_list_view, name="retention_list"),
+    path("<int:pk>/disposal/propose/", retention.disposal_propose_view, name="disposal_propose"),
+    path("disposals/<int:pk>/approve/", retention.disposal_approve_view, name="disposal_approve"),
+    path("disposals/<int:pk>/cancel/", retention.disposal_cancel_view, name="disposal_cancel"),
 ]

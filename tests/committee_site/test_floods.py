@@ -197,6 +197,7 @@ READ_ONLY = {
     "records:record_list", "records:record_export_csv", "records:record_export_xlsx", "records:record_detail",
     "records:record_file",
     "records:analysis", "records:analysis_csv",
+    "records:chain_verify", "records:chain_head_check", "records:retention_list",
 }  # fmt: skip
 
 

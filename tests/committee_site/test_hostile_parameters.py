@@ -127,6 +127,15 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
         "staff",
         {"show": ("choice", []), "cursor": ("cursor", [{"show": "verified"}])},
     ),
+    "records:chain_verify": ("committee", {"compound": ("number", [])}),
+    "records:chain_head_check": (
+        "owner",
+        {"hash": ("text", [{"compound": "1"}]), "compound": ("number", [{"hash": "a" * 64}])},
+    ),
+    "records:retention_list": (
+        "committee",
+        {"compound": ("number", []), "cursor": ("cursor", [{"compound": "1"}])},
+    ),
     "login": ("anonymous", {"next": ("text", [])}),
     "records:record_list": ("committee", ARCHIVE),
     "records:record_export_csv": ("committee", ARCHIVE),
