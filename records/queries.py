@@ -3,9 +3,11 @@ quarterly reports publish."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from committee_site.models import Compound
 from records.models import ArchiveRecord, ChainHead
 from records.offline_verify import GENESIS
 
@@ -15,6 +17,24 @@ def chain_head(compound_id: int) -> tuple[int, str]:
     query, whatever the length of the chain); (0, GENESIS) before its first record."""
     row = ChainHead.objects.filter(compound_id=compound_id).values_list("count", "hash").first()
     return row if row is not None else (0, GENESIS)
+
+
+@dataclass(frozen=True)
+class PublishedHead:
+    """A compound's archive head as the owners' board shows it."""
+
+    compound: Compound
+    head: tuple[int, str]
+
+
+def chain_heads(compound_ids: Iterable[int]) -> list[PublishedHead]:
+    """The heads of several compounds' chains in one query; a compound with
+    no record yet shows the chain's start (0 records)."""
+    compounds = Compound.objects.filter(pk__in=list(compound_ids)).order_by("pk")
+    heads = {
+        row.compound_id: (row.count, row.hash) for row in ChainHead.objects.filter(compound_id__in=list(compound_ids))
+    }
+    return [PublishedHead(compound, heads.get(compound.pk, (0, GENESIS))) for compound in compounds]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from committee_site.access import AuthedRequest, user_access
 from committee_site.pagination import page_or_first
 from complaints.models import Publication
+from records.queries import chain_heads
 
 PER_PAGE = 20
 
@@ -23,4 +24,7 @@ def board_view(request: AuthedRequest) -> HttpResponse:
     )
     ordering = ("-published_at", "-id")
     page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
-    return render(request, "complaints/board.html", {"page": page})
+    # The archive's head, published where every owner looks: whoever keeps it
+    # can later check that no record before it was rewritten.
+    heads = chain_heads(access.owner_compound_ids | access.committee_compound_ids)
+    return render(request, "complaints/board.html", {"page": page, "heads": heads})

@@ -95,6 +95,7 @@ def record_list_view(request: AuthedRequest) -> HttpResponse:
             "filtered": bool(data),
             "several_compounds": len(access.compound_ids) > 1,
             "is_committee": bool(access.committee_compound_ids),
+            "verifies": bool(access.committee_compound_ids | access.officer_compound_ids),
             "reads_archive": bool(
                 access.committee_compound_ids | access.officer_compound_ids | access.property_compound_ids
             ),

@@ -96,8 +96,9 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
     tour["committee"] += ["/records/", "/records/?q=电梯", f"/records/{case.pk}/", f"/records/{corrected.pk}/",
                           f"/records/{corrected.amends_id}/", "/records/new/", "/records/analysis/"]  # fmt: skip
     tour["staff"] += ["/records/", f"/records/{case.pk}/", "/records/analysis/"]
-    tour["officer"] += ["/records/", f"/records/{case.pk}/"]
-    tour["owner"] += ["/records/", f"/records/{published.record_id}/"]
+    tour["committee"] += ["/records/chain/verify/", "/records/chain/head/", "/records/retention/"]
+    tour["officer"] += ["/records/", f"/records/{case.pk}/", "/records/chain/verify/"]
+    tour["owner"] += ["/records/", f"/records/{published.record_id}/", "/records/chain/head/"]
     # The archive's handover page.
     tour["committee"] += ["/records/handover/"]
     violations: list[str] = []

@@ -551,6 +551,21 @@ def test_only_replied_complaints_can_be_published(owner, committee_member):
     )
 
 
+def test_the_board_publishes_the_archive_head_an_owner_can_check_later(owner, committee_member, compound):
+    from records.models import ChainHead
+
+    board = reverse("complaints:board")
+    drive(file_complaint(owner), Status.CLOSED, committee=committee_member)
+    head = ChainHead.objects.get(compound=compound)
+    page = client_for(owner).get(board).content.decode()
+    assert head.count == 1
+    assert f'<code class="text-break" data-testid="chain-head-hash">{head.hash}</code>' in page
+    check = client_for(owner).get(reverse("records:chain_head_check"), {"compound": compound.pk, "hash": head.hash})
+    assert check.status_code == 200
+    assert check.context["result"].found
+    assert check.context["result"].record.sequence == 1
+
+
 def test_the_board_is_for_owners_and_the_committee(property_staff, officer):
     assert client_for(property_staff).get(reverse("complaints:board")).status_code == 403
     assert client_for(officer).get(reverse("complaints:board")).status_code == 403
