@@ -384,17 +384,19 @@ def _run(
             is_complex=complaint.category.code == "illegal_construction",
         )
     elif action == "assign":
-        party = complaint.category.default_responsible
         compound = complaint.compound
-        assignee = compound.committee if party == ResponsibleParty.COMMITTEE else compound.property_company
+        # The demo's cases are all the committee's own or the company's to fix:
+        # a category another party answers for (owners, utilities) is handled
+        # by the company here, and the ruling says so.
+        if complaint.category.default_responsible == ResponsibleParty.COMMITTEE:
+            party, assignee, reason = ResponsibleParty.COMMITTEE, compound.committee, "属业委会职责，由业委会办理"
+        else:
+            party, assignee = ResponsibleParty.PROPERTY_COMPANY, compound.property_company
+            reason = "按物业服务合同约定由物业公司负责"
         services.complaint_assign(
-            complaint=complaint,
-            by=committee,
-            seen_version=seen,
-            responsible_party=party,
-            reason="按服务合同约定由其负责",
+            complaint=complaint, by=committee, seen_version=seen, responsible_party=party, reason=reason,
             assignee=assignee,
-        )
+        )  # fmt: skip
     elif action == "plan":
         services.complaint_plan(complaint=complaint, by=handler, seen_version=seen, plan=story.say(rng, "plan"))
     elif action == "progress":
