@@ -220,7 +220,10 @@ def _copy_photos(complaint: Complaint, photos: list[ComplaintPhoto]) -> tuple[li
             try:
                 copies.append(
                     archive_file_copy(
-                        stored_name=photo.file, name=f"{complaint.reference}-{position}.jpg", content_type="image/jpeg"
+                        stored_name=photo.file,
+                        name=f"{complaint.reference}-{position}.jpg",
+                        content_type="image/jpeg",
+                        internal=not photo.visible_to_owner,
                     )
                 )
             except FileNotFoundError:

@@ -62,7 +62,8 @@ def get_record_for(user: User, pk: int, *, write: bool = False) -> ArchiveRecord
 
 def get_record_file_for(user: User, record_pk: int, pk: int) -> ArchiveFile:
     record = get_record_for(user, record_pk)
-    file = ArchiveFile.objects.filter(record=record, pk=pk).first()
+    shown = ArchiveFile.objects.shown(identities=sees_identities(user, record.compound_id))
+    file = shown.filter(record=record, pk=pk).first()
     if file is None:
         raise Http404
     file.record = record

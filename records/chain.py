@@ -49,6 +49,7 @@ def file_content(file: ArchiveFile) -> dict[str, Any]:
         "content_type": file.content_type,
         "size": file.size,
         "sha256": file.sha256,
+        "internal": file.internal,
     }
 
 

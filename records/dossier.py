@@ -106,10 +106,10 @@ class DossierFacts:
     disposal: Disposal | None
 
 
-def dossier_facts(record: ArchiveRecord) -> DossierFacts:
+def dossier_facts(record: ArchiveRecord, *, identities: bool) -> DossierFacts:
     """Three queries, however many files and amendments."""
     return DossierFacts(
-        files=list(record.files.order_by("position")),
+        files=list(ArchiveFile.objects.shown(identities=identities).filter(record=record).order_by("position")),
         amended_by=list(record.amendments.order_by("sequence").only("id", "number", "created_at", "amends_id")),
         disposal=record.disposals.exclude(status=Disposal.Status.CANCELLED).select_related("decided_by").first(),
     )

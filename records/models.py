@@ -83,6 +83,12 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
         raise AppendOnly(f"{self.model._meta.label} rows are never changed")
 
 
+class ArchiveFileQuerySet(AppendOnlyQuerySet):
+    def shown(self, *, identities: bool) -> ArchiveFileQuerySet:
+        """The files a reader may see: internal ones only with identities."""
+        return self if identities else self.filter(internal=False)
+
+
 class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
@@ -225,8 +231,11 @@ class ArchiveFile(AppendOnlyModel):
     sha256 = models.CharField("SHA-256", max_length=64)
     # Where the content lies in the storage (archive/…, a random name).
     stored_as = models.CharField(_("stored as"), max_length=300, unique=True)
+    # A file the case kept from the owner (a photo of an internal note): only
+    # those who read owners' identities see it, even once the record is published.
+    internal = models.BooleanField(_("internal"), default=False)
 
-    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[ArchiveFileQuerySet] = ArchiveFileQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("archived file")

@@ -52,6 +52,7 @@ class FileToArchive:
     size: int
     sha256: str
     stored_as: str
+    internal: bool = False
 
 
 def _archive_name(name: str) -> str:
@@ -61,7 +62,7 @@ def _archive_name(name: str) -> str:
     return f"private/archive/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
 
 
-def archive_file_store(*, name: str, content_type: str, source: IO[bytes]) -> FileToArchive:
+def archive_file_store(*, name: str, content_type: str, source: IO[bytes], internal: bool = False) -> FileToArchive:
     """Copy one file into the archive's storage, hashing it on the way, in
     pieces. Call it before the transaction that archives the record when the
     file comes from a person (an upload): hashing is the slow part."""
@@ -75,14 +76,19 @@ def archive_file_store(*, name: str, content_type: str, source: IO[bytes]) -> Fi
         spool.seek(0)
         stored_as = default_storage.save(_archive_name(name), File(spool))
     return FileToArchive(
-        name=name[:200], content_type=content_type[:100], size=size, sha256=digest.hexdigest(), stored_as=stored_as
+        name=name[:200],
+        content_type=content_type[:100],
+        size=size,
+        sha256=digest.hexdigest(),
+        stored_as=stored_as,
+        internal=internal,
     )
 
 
-def archive_file_copy(*, stored_name: str, name: str, content_type: str) -> FileToArchive:
+def archive_file_copy(*, stored_name: str, name: str, content_type: str, internal: bool = False) -> FileToArchive:
     """Copy a file the site already keeps (a complaint's photo) into the archive."""
     with default_storage.open(stored_name, "rb") as source:
-        return archive_file_store(name=name, content_type=content_type, source=source)
+        return archive_file_store(name=name, content_type=content_type, source=source, internal=internal)
 
 
 def archive_files_discard(files: Iterable[FileToArchive]) -> None:
@@ -171,6 +177,7 @@ def record_archive(
             size=file.size,
             sha256=file.sha256,
             stored_as=file.stored_as,
+            internal=file.internal,
         )
         for position, file in enumerate(files, start=1)
     ]

@@ -18,7 +18,7 @@ from committee_site.throttle import rate_limited
 from records import services
 from records.access import get_record_file_for, get_record_for, sees_identities
 from records.forms import CheckedFile, RecordAmendForm, RecordUploadForm
-from records.models import ArchiveRecord, ChainHead, Disposal, RecordPublication
+from records.models import ArchiveFile, ArchiveRecord, ChainHead, Disposal, RecordPublication
 from records.services import FileToArchive
 
 
@@ -34,7 +34,7 @@ def record_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "record": record,
             "body": record.body if identities else record.public_body,
             "sees_identities": identities,
-            "files": list(record.files.all()),
+            "files": list(ArchiveFile.objects.shown(identities=identities).filter(record=record)),
             "amendments": list(
                 ArchiveRecord.objects.visible_to(request.user).filter(amends=record).order_by("sequence")
             ),

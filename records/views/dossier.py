@@ -16,12 +16,8 @@ from records.dossier import dossier_facts, dossier_write
 def record_dossier_view(request: AuthedRequest, pk: int) -> FileResponse:
     record = get_record_for(request.user, pk)
     output = io.BytesIO()
-    dossier_write(
-        record=record,
-        facts=dossier_facts(record),
-        identities=sees_identities(request.user, record.compound_id),
-        out=output,
-    )
+    identities = sees_identities(request.user, record.compound_id)
+    dossier_write(record=record, facts=dossier_facts(record, identities=identities), identities=identities, out=output)
     output.seek(0)
     response = FileResponse(output, as_attachment=True, filename=f"{record.number}.pdf", content_type="application/pdf")
     response["X-Content-Type-Options"] = "nosniff"

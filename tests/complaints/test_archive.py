@@ -224,6 +224,21 @@ def test_complaint_archive_copies_the_photos_with_the_original_sha256(owner, com
             assert hashlib.sha256(handle.read()).hexdigest() == digest
     assert [p["sha256"] for p in record.data["photos"]] == [f.sha256 for f in files]
     assert chain_verify(complaint.compound_id).intact
+    assert [file.internal for file in files] == [False, False]
+
+
+def test_complaint_archive_marks_a_photo_kept_from_the_owner_as_internal(owner, committee_member):
+    complaint = drive(file_complaint(owner), Status.IN_PROGRESS, committee=committee_member)
+    services.complaint_progress(
+        complaint=complaint, by=committee_member, seen_version=complaint.version, note="内部：维保合同到期",
+        visible_to_owner=False, photos=[ContentFile(jpeg_bytes(), name="contract.jpg")],
+    )  # fmt: skip
+    complaint = _fresh(complaint)
+    services.complaint_reply(complaint=complaint, by=committee_member, seen_version=complaint.version, result="已修复")
+    complaint = _fresh(complaint)
+    services.complaint_confirm(complaint=complaint, by=owner, seen_version=complaint.version, rating=5)
+    [file] = ArchiveFile.objects.filter(record=_records(complaint).get())
+    assert file.internal is True
 
 
 def test_complaint_archive_a_refused_move_archives_nothing(owner, committee_member):

@@ -363,3 +363,28 @@ def test_record_export_xlsx_holds_the_same_rows_as_text(compound, committee_memb
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
     titles = [row[4].value for row in sheet.iter_rows(min_row=2)]
     assert titles == ["'-1+2"]
+
+
+def test_record_file_kept_from_the_owner_is_shown_only_to_the_committee_and_the_office(
+    compound, committee_member, officer, property_staff, owner
+):
+    shown = services.archive_file_store(name="现场.jpg", content_type="image/jpeg", source=io.BytesIO(jpeg_bytes()))
+    kept = services.archive_file_store(
+        name="内部.jpg", content_type="image/jpeg", source=io.BytesIO(jpeg_bytes(color=(0, 0, 200))), internal=True
+    )
+    record = services.record_archive(
+        compound=compound, kind=RecordKind.COMPLAINT, title="电梯", happened_at=datetime(2026, 11, 1, tzinfo=UTC),
+        body="正文", files=[shown, kept], by=committee_member,
+    )  # fmt: skip
+    services.record_publish(record=record, scope=RecordPublication.Scope.OWNER, owner=owner, by=committee_member)
+    internal = record.files.get(internal=True)
+    page_url = reverse("records:record_detail", args=[record.pk])
+    file_url = reverse("records:record_file", args=[record.pk, internal.pk])
+    for reader in (committee_member, officer):
+        assert "内部.jpg" in client_for(reader).get(page_url).content.decode()
+        assert client_for(reader).get(file_url).status_code == 200
+    for reader in (property_staff, owner):
+        page = client_for(reader).get(page_url).content.decode()
+        assert "现场.jpg" in page
+        assert "内部.jpg" not in page
+        assert client_for(reader).get(file_url).status_code == 404
