@@ -43,14 +43,18 @@ def _day(value: date | None) -> str | None:
 
 
 def file_content(file: ArchiveFile) -> dict[str, Any]:
-    return {
+    content: dict[str, Any] = {
         "position": file.position,
         "name": file.name,
         "content_type": file.content_type,
         "size": file.size,
         "sha256": file.sha256,
-        "internal": file.internal,
     }
+    # Named only when set, so the records archived before files could be
+    # internal (migration 0003) hash as they always did.
+    if file.internal:
+        content["internal"] = True
+    return content
 
 
 def record_content(record: ArchiveRecord, files: Iterable[ArchiveFile], amends_number: str | None) -> dict[str, Any]:

@@ -288,3 +288,13 @@ def test_two_records_archived_at_once_never_fork_the_chain(reference_data, head_
     assert report.intact
     assert (report.count, report.head_hash) == (before + 2, second.hash)
     assert chain_head(compound.pk) == (before + 2, second.hash)
+
+
+def test_file_content_names_internal_only_when_set_so_earlier_hashes_stand(compound, committee_member):
+    from records.chain import file_content
+
+    record = archive(compound, by=committee_member, files=[("纪要.txt", b"x")])
+    file = record.files.get()
+    assert set(file_content(file)) == {"position", "name", "content_type", "size", "sha256"}
+    file.internal = True
+    assert file_content(file)["internal"] is True
