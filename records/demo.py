@@ -135,9 +135,11 @@ def seed(*, compound: Compound, committee: User, now: datetime | None = None) ->
                 by=committee,
             )
         added += 1
-    # An owner noticed that the oldest minutes give the wrong deadline for the written reply.
+    # Last week an owner noticed that the oldest minutes give the wrong
+    # deadline for the written reply: the correction is the newest record,
+    # the head the owners' board shows.
     wrong = minutes[0]
-    with clock.frozen_at(wrong.created_at + timedelta(days=5)):
+    with clock.frozen_at(_at(timezone.localtime(now).date() - timedelta(days=3), 10)):
         correction = record_amend(
             record=wrong,
             by=committee,
