@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from committee_site import clock
 from committee_site.models import Building, OwnerProfile, User
 from complaints.models import (
     Action,
@@ -36,9 +36,7 @@ SOURCE_TYPE = Complaint._meta.label_lower
 
 
 def _when(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
+    return clock.minute_text(value, empty="—")
 
 
 def _iso(value: Any) -> str | None:

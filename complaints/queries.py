@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from committee_site import search
+from committee_site import clock, search
 from committee_site.access import user_access
 from committee_site.models import Building, ServiceArea, TimeLimits, User
 from complaints.filters import DUE_SOON, OPEN, OVERDUE, SORTS
@@ -48,10 +48,6 @@ def overseen_compound_ids(user: User) -> frozenset[int]:
     if not compound_ids:
         raise PermissionDenied
     return compound_ids
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 # --- one complaint ------------------------------------------------------------------
@@ -142,7 +138,7 @@ def dashboard_counts(compound_ids: frozenset[int] | list[int], now: datetime) ->
         .values_list("status", "total")
     )
     workload = Complaint.objects.filter(compound_id__in=list(compound_ids), status__in=OPEN_STATUSES).aggregate(
-        new=Count("id", filter=Q(submitted_at__gte=_local_midnight(new_since(now)))),
+        new=Count("id", filter=Q(submitted_at__gte=clock.local_midnight(new_since(now)))),
         overdue=Count("id", filter=Q(next_due_at__lt=now)),
         due_soon=Count("id", filter=Q(next_due_at__gte=now, next_due_at__lt=soon)),
     )
@@ -191,9 +187,9 @@ def apply_filters(queryset: ComplaintQuerySet, data: dict[str, Any], now: dateti
     elif data.get("due") == DUE_SOON:
         queryset = queryset.due_within(TimeLimits.current().due_soon_hours, now)
     if data.get("submitted_from"):
-        queryset = queryset.filter(submitted_at__gte=_local_midnight(data["submitted_from"]))
+        queryset = queryset.filter(submitted_at__gte=clock.local_midnight(data["submitted_from"]))
     if data.get("submitted_to"):
-        queryset = queryset.filter(submitted_at__lt=_local_midnight(data["submitted_to"] + timedelta(days=1)))
+        queryset = queryset.filter(submitted_at__lt=clock.local_midnight(data["submitted_to"] + timedelta(days=1)))
     if data.get("q"):
         queryset = cast(ComplaintQuerySet, search.search(queryset, data["q"]))
     return queryset
@@ -297,8 +293,8 @@ def analyse(*, compound_id: int, start: date, end: date, now: datetime, none_lab
     zone = ZoneInfo(settings.TIME_ZONE)
     period = Complaint.objects.filter(
         compound_id=compound_id,
-        submitted_at__gte=_local_midnight(start),
-        submitted_at__lt=_local_midnight(end + timedelta(days=1)),
+        submitted_at__gte=clock.local_midnight(start),
+        submitted_at__lt=clock.local_midnight(end + timedelta(days=1)),
     )
     result = Analysis(start=start, end=end)
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from committee_site import clock
@@ -33,9 +32,7 @@ from records.services import FileToArchive, archive_file_copy, archive_files_dis
 
 
 def _when(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
+    return clock.minute_text(value, empty="—")
 
 
 def _iso(value: Any) -> str | None:

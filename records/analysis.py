@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from committee_site import clock
 from records.models import ArchiveRecord, RecordKind
 
 # The kinds whose records say something about the service; minutes, letters
@@ -61,7 +60,7 @@ class Quarter:
 
     def starts_at(self) -> datetime:
         """Local midnight of its first day: the quarter as the compound lives it."""
-        return datetime.combine(self.first_day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+        return clock.local_midnight(self.first_day)
 
     def ends_at(self) -> datetime:
         return self.next().starts_at()

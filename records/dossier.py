@@ -94,7 +94,7 @@ def _text(value: Any) -> str:
 
 
 def _when(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return clock.minute_text(value, empty="—")
 
 
 @dataclass(frozen=True)

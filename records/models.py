@@ -7,13 +7,12 @@ complaints or inspections: the apps hand it what to keep."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -63,10 +62,6 @@ PROPERTY_KINDS = frozenset(
     {RecordKind.COMPLAINT, RecordKind.INSPECTION, RecordKind.RECTIFICATION, RecordKind.QUARTERLY_REPORT,
      RecordKind.CONTRACT, RecordKind.NOTICE}
 )  # fmt: skip
-
-
-def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class AppendOnlyQuerySet(models.QuerySet[Any]):
@@ -138,9 +133,9 @@ class ArchiveRecordQuerySet(AppendOnlyQuerySet):
         if data.get("service_area"):
             queryset = queryset.filter(service_area=data["service_area"])
         if data.get("happened_from"):
-            queryset = queryset.filter(happened_at__gte=local_midnight(data["happened_from"]))
+            queryset = queryset.filter(happened_at__gte=clock.local_midnight(data["happened_from"]))
         if data.get("happened_to"):
-            queryset = queryset.filter(happened_at__lt=local_midnight(data["happened_to"] + timedelta(days=1)))
+            queryset = queryset.filter(happened_at__lt=clock.local_midnight(data["happened_to"] + timedelta(days=1)))
         if data.get("q"):
             queryset = cast(ArchiveRecordQuerySet, search.search(queryset, data["q"]))
         return queryset

@@ -100,10 +100,6 @@ EXPORT_CHUNK = 1000
 XLSX_WIDTHS = (16, 17, 10, 8, 16, 14, 16, 18, 10, 8, 14, 18, 17, 17, 17, 17, 17, 17, 40)
 
 
-def _when(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def _export_header() -> list[str]:
     return [
         _("Reference"),
@@ -144,7 +140,7 @@ def _export_rows(queryset: Any, now: datetime) -> Iterator[list[str]]:
     for complaint in queryset.iterator(chunk_size=EXPORT_CHUNK):
         row = [
             complaint.reference,
-            _when(complaint.submitted_at),
+            clock.minute_text(complaint.submitted_at),
             label["status"].get(complaint.status, complaint.status),
             yes if complaint.is_overdue(now) else no,
             complaint.compound,
@@ -155,12 +151,12 @@ def _export_rows(queryset: Any, now: datetime) -> Iterator[list[str]]:
             label["priority"].get(complaint.priority, complaint.priority),
             label["responsible_party"].get(complaint.responsible_party or "", ""),
             complaint.assignee or "",
-            _when(complaint.next_due_at),
-            _when(complaint.accept_due_at),
-            _when(complaint.reply_due_at),
-            _when(complaint.resolve_due_at),
-            _when(complaint.resolved_at),
-            _when(complaint.closed_at),
+            clock.minute_text(complaint.next_due_at),
+            clock.minute_text(complaint.accept_due_at),
+            clock.minute_text(complaint.reply_due_at),
+            clock.minute_text(complaint.resolve_due_at),
+            clock.minute_text(complaint.resolved_at),
+            clock.minute_text(complaint.closed_at),
             complaint.title,
         ]
         yield row

@@ -4,7 +4,6 @@ CSV and XLSX."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -107,10 +106,6 @@ def record_list_view(request: AuthedRequest) -> HttpResponse:
 # --- CSV and XLSX -------------------------------------------------------------------
 
 
-def _when(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def _export_header() -> list[str]:
     return [
         _("Archive number"),
@@ -135,13 +130,13 @@ def _export_rows(queryset: ArchiveRecordQuerySet) -> Iterator[list[Any]]:
             record.number,
             kinds.get(record.kind, record.kind),
             record.compound,
-            _when(record.happened_at),
+            clock.minute_text(record.happened_at),
             record.title,
             record.service_area or "",
             record.category,
             record.building or "",
             "" if record.overdue is None else (yes if record.overdue else no),
-            _when(record.created_at),
+            clock.minute_text(record.created_at),
             record.retention_until.isoformat() if record.retention_until else _("permanently"),
         ]
 
