@@ -30,7 +30,7 @@ from complaints.models import (
 )
 from complaints.redaction import redact
 from records.models import ArchiveRecord, RecordKind, RecordPublication
-from records.services import FileToArchive, archive_file_copy, archive_files_discard, record_archive, record_publish
+from records.services import FileToArchive, archive_files_copy, archive_files_discard, record_archive, record_publish
 
 SOURCE_TYPE = Complaint._meta.label_lower
 
@@ -41,12 +41,6 @@ def _when(value: datetime | None) -> str:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def latest_record(complaint: Complaint) -> ArchiveRecord | None:
-    return (
-        ArchiveRecord.objects.filter(source_type=SOURCE_TYPE, source_id=str(complaint.pk)).order_by("-sequence").first()
-    )
 
 
 def missed_deadlines(complaint: Complaint) -> list[str]:
@@ -207,31 +201,6 @@ def _text(complaint: Complaint, events: list[ComplaintEvent], photos: int, *, pu
     return "\n".join(lines)
 
 
-def _copy_photos(complaint: Complaint, photos: list[ComplaintPhoto]) -> tuple[list[FileToArchive], list[str]]:
-    """Copies of the photos, and the names of any that are no longer in the
-    storage: a lost photo is written into the record, it does not block the
-    closing of the complaint."""
-    copies: list[FileToArchive] = []
-    missing: list[str] = []
-    try:
-        for position, photo in enumerate(photos, start=1):
-            try:
-                copies.append(
-                    archive_file_copy(
-                        stored_name=photo.file,
-                        name=f"{complaint.reference}-{position}.jpg",
-                        content_type="image/jpeg",
-                        internal=not photo.visible_to_owner,
-                    )
-                )
-            except FileNotFoundError:
-                missing.append(photo.file)
-    except BaseException:
-        archive_files_discard(copies)
-        raise
-    return copies, missing
-
-
 def complaint_archive_record(*, complaint: Complaint, by: User | None) -> ArchiveRecord:
     """Archive the complaint as it is when it ends; called inside the
     transaction of the closing move, so a refused move archives nothing."""
@@ -253,8 +222,13 @@ def complaint_archive_record(*, complaint: Complaint, by: User | None) -> Archiv
     photos = list(ComplaintPhoto.objects.filter(complaint=complaint).order_by("uploaded_at", "id"))
     actions = {event.action for event in events}
     # Only a reopened complaint can have ended before, and only a published one has owners to reach.
-    previous = latest_record(complaint) if Action.REOPEN in actions else None
-    copies, missing = _copy_photos(complaint, photos)
+    previous = ArchiveRecord.objects.latest_for(complaint) if Action.REOPEN in actions else None
+    copies, missing = archive_files_copy(
+        files=[
+            (photo.file, f"{complaint.reference}-{position}.jpg", not photo.visible_to_owner)
+            for position, photo in enumerate(photos, start=1)
+        ]
+    )
     try:
         with translation.override(settings.LANGUAGE_CODE):
             amends = previous.number if previous else ""
@@ -318,7 +292,7 @@ def complaint_record_publish(
     """Make the complaint's latest record readable to the owners its result
     was published to; nothing when it has no record yet (replied, not closed)
     or the record already reaches them."""
-    record = record or latest_record(complaint)
+    record = record or ArchiveRecord.objects.latest_for(complaint)
     if record is None:
         return None
     owner = None

@@ -28,7 +28,7 @@ from inspections.models import (
     SigningParty,
 )
 from records.models import ArchiveRecord, RecordKind
-from records.services import FileToArchive, archive_file_copy, archive_files_discard, record_archive
+from records.services import FileToArchive, archive_files_copy, archive_files_discard, record_archive
 
 
 def _when(value: datetime | None) -> str:
@@ -43,31 +43,6 @@ def _name(user: User | None) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.username
-
-
-def _latest(source: Inspection | RectificationNotice) -> ArchiveRecord | None:
-    return (
-        ArchiveRecord.objects.filter(source_type=source._meta.label_lower, source_id=str(source.pk))
-        .order_by("-sequence")
-        .first()
-    )
-
-
-def _copy(photos: Sequence[tuple[str, str]]) -> tuple[list[FileToArchive], set[str]]:
-    """Copy (stored name, archive name) pairs; a photo lost from the storage
-    is named in the record instead of blocking the move."""
-    copies: list[FileToArchive] = []
-    missing: set[str] = set()
-    try:
-        for stored, name in photos:
-            try:
-                copies.append(archive_file_copy(stored_name=stored, name=name, content_type="image/jpeg"))
-            except FileNotFoundError:
-                missing.add(stored)
-    except BaseException:
-        archive_files_discard(copies)
-        raise
-    return copies, missing
 
 
 def _hashes(names: Sequence[str], copies: dict[str, FileToArchive]) -> list[str | None]:
@@ -204,8 +179,10 @@ def inspection_archive_record(*, inspection: Inspection, by: User | None) -> Arc
     participants = list(inspection.participants.select_related("user").order_by("party", "id"))
     parties = list(inspection.parties.select_related("signed_by", "organisation").order_by("id"))
     names = [(stored, item) for item in items for stored in item.photos]
-    copies, missing = _copy(
-        [(stored, f"inspection-{inspection.pk}-{n}.jpg") for n, (stored, _item) in enumerate(names, start=1)]
+    copies, missing = archive_files_copy(
+        files=[
+            (stored, f"inspection-{inspection.pk}-{n}.jpg", False) for n, (stored, _item) in enumerate(names, start=1)
+        ]
     )
     by_name = dict(zip([s for s, _item in names if s not in missing], copies, strict=True))
     compound = inspection.compound
@@ -226,7 +203,7 @@ def inspection_archive_record(*, inspection: Inspection, by: User | None) -> Arc
                 files=copies,
                 by=by,
                 source=inspection,
-                amends=_latest(inspection),
+                amends=ArchiveRecord.objects.latest_for(inspection),
             )
     except BaseException:
         archive_files_discard(copies)
@@ -386,8 +363,8 @@ def rectification_archive_record(*, notice: RectificationNotice, by: User | None
     ).get(pk=notice.pk)
     events = list(notice.events.select_related("actor").order_by("at", "id"))
     names = [(stored, event) for event in events for stored in event.photos]
-    copies, missing = _copy(
-        [(stored, f"{notice.reference}-{n}.jpg") for n, (stored, _event) in enumerate(names, start=1)]
+    copies, missing = archive_files_copy(
+        files=[(stored, f"{notice.reference}-{n}.jpg", False) for n, (stored, _event) in enumerate(names, start=1)]
     )
     by_name = dict(zip([s for s, _event in names if s not in missing], copies, strict=True))
     overdue = notice_overdue(notice, events)
@@ -444,7 +421,7 @@ def rectification_archive_record(*, notice: RectificationNotice, by: User | None
                 source=notice,
                 service_area=notice.service_area,
                 overdue=overdue,
-                amends=_latest(notice),
+                amends=ArchiveRecord.objects.latest_for(notice),
             )
     except BaseException:
         archive_files_discard(copies)

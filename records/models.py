@@ -64,6 +64,11 @@ PROPERTY_KINDS = frozenset(
 )  # fmt: skip
 
 
+def source_key(source: models.Model) -> tuple[str, str]:
+    """How a record names the object it was archived from."""
+    return source._meta.label_lower, str(source.pk)
+
+
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnly(f"{self.model._meta.label} rows are never changed")
@@ -139,6 +144,12 @@ class ArchiveRecordQuerySet(AppendOnlyQuerySet):
         if data.get("q"):
             queryset = cast(ArchiveRecordQuerySet, search.search(queryset, data["q"]))
         return queryset
+
+    def latest_for(self, source: models.Model) -> ArchiveRecord | None:
+        """The newest record of an object the apps archive (a case closed
+        again after a reopen has several, each amending the one before)."""
+        source_type, source_id = source_key(source)
+        return self.filter(source_type=source_type, source_id=source_id).order_by("-sequence").first()
 
     def past_retention(self, today: Any) -> ArchiveRecordQuerySet:
         return self.filter(retention_until__lt=today).exclude(disposals__status=Disposal.Status.APPROVED)

@@ -36,6 +36,7 @@ from records.models import (
     Disposal,
     RecordKind,
     RecordPublication,
+    source_key,
 )
 
 # Files are copied through a temporary file that stays in memory up to this size.
@@ -91,6 +92,27 @@ def archive_file_copy(*, stored_name: str, name: str, content_type: str, interna
         return archive_file_store(name=name, content_type=content_type, source=source, internal=internal)
 
 
+def archive_files_copy(*, files: Sequence[tuple[str, str, bool]]) -> tuple[list[FileToArchive], list[str]]:
+    """Copy photos the site keeps, given as (stored name, name in the archive,
+    internal), into the archive. A photo gone from the storage is returned by
+    its stored name instead of stopping the move that archives it (the record
+    says it was missing); on any other failure the copies made are removed."""
+    copies: list[FileToArchive] = []
+    missing: list[str] = []
+    try:
+        for stored_name, name, internal in files:
+            try:
+                copies.append(
+                    archive_file_copy(stored_name=stored_name, name=name, content_type="image/jpeg", internal=internal)
+                )
+            except FileNotFoundError:
+                missing.append(stored_name)
+    except BaseException:
+        archive_files_discard(copies)
+        raise
+    return copies, missing
+
+
 def archive_files_discard(files: Iterable[FileToArchive]) -> None:
     """Remove copies whose record was never written (the form was refused)."""
     for file in files:
@@ -106,12 +128,6 @@ def retention_until(*, kind: str, happened_at: datetime) -> Any:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def _source(source: Model | None) -> tuple[str, str]:
-    if source is None:
-        return "", ""
-    return source._meta.label_lower, str(source.pk)
 
 
 @transaction.atomic
@@ -146,6 +162,7 @@ def record_archive(
     # The head's row lock: the next record of this compound waits for this one.
     head = ChainHead.objects.select_for_update().get(compound=compound)
     now = clock.now()
+    source_type, source_id = source_key(source) if source is not None else ("", "")
     record = ArchiveRecord(
         number=reference_next(prefix=f"DA-{KIND_CODES[kind]}", at=now),
         compound=compound,
@@ -161,8 +178,8 @@ def record_archive(
         category=category[:100],
         building=building,
         overdue=overdue,
-        source_type=_source(source)[0],
-        source_id=_source(source)[1],
+        source_type=source_type,
+        source_id=source_id,
         amends=amends,
         created_by=by,
         created_at=now,
