@@ -24,7 +24,6 @@ __all__ = [
     "ChainReport",
     "canonical",
     "chain_verify",
-    "head_position",
     "reason_words",
     "record_content",
     "record_hash",
@@ -187,11 +186,6 @@ def chain_verify(compound_id: int, *, check_files: bool = True) -> ChainReport:
     if head is not None and count < head[0]:
         return ChainReport(compound_id, count, previous, None, count + 1, "missing_after", head_count=head[0])
     return ChainReport(compound_id, count, previous)
-
-
-def head_position(compound_id: int, head_hash: str) -> ArchiveRecord | None:
-    """The record whose hash someone holds, if it is in the compound's chain."""
-    return ArchiveRecord.objects.filter(compound_id=compound_id, hash=head_hash.strip().lower()).first()
 
 
 def reason_words(report: ChainReport) -> str:

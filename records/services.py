@@ -30,6 +30,7 @@ from records.chain import file_content, record_content, record_hash
 from records.models import (
     KIND_CODES,
     PERMANENT_KINDS,
+    UPLOADED_KINDS,
     ArchiveFile,
     ArchiveRecord,
     ChainHead,
@@ -238,8 +239,7 @@ def record_upload(
 ) -> ArchiveRecord:
     """A written record a committee member brings: minutes, a letter, a
     contract, a notice. The files were stored and hashed before this."""
-    if kind not in {k.value for k in (RecordKind.MINUTES, RecordKind.LETTER, RecordKind.CONTRACT, RecordKind.NOTICE,
-                                       RecordKind.OTHER)}:  # fmt: skip
+    if kind not in UPLOADED_KINDS:
         raise ServiceError(_("Only minutes, letters, contracts, notices and other written records are uploaded."))
     if not user_access(by).is_committee(compound.pk):
         raise ServiceError(_("Only the committee of this compound adds records to its archive."))
