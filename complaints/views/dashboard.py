@@ -8,16 +8,16 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import Field
-from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from committee_site import clock, search
+from committee_site import clock
 from committee_site.access import AuthedRequest
+from committee_site.list_filters import query_without_cursor, valid_filters
 from committee_site.pagination import page_or_first
 from committee_site.spreadsheets import csv_response, xlsx_response
 from complaints.filters import KNOWN_KEYS, SORT_LABELS, ComplaintFilterForm
@@ -30,41 +30,8 @@ PER_PAGE = 25
 def _filters(
     request: AuthedRequest, compound_ids: frozenset[int], *, tell: bool = True
 ) -> tuple[ComplaintFilterForm, dict[str, Any]]:
-    """The valid filters of the query string. Whatever is unknown or invalid
-    is named in a message and left out, so a mistyped link still shows a list."""
-    unknown = sorted(key for key in request.GET if key not in KNOWN_KEYS)
-    if unknown and tell:
-        messages.warning(
-            request,
-            _("Unknown filter ignored: %(keys)s.") % {"keys": ", ".join(f"“{key[:40]}”" for key in unknown)},
-        )
     form = ComplaintFilterForm(request.GET or None, compound_ids=compound_ids)
-    if not form.is_bound:
-        return form, {}
-    form.is_valid()
-    for name, errors in form.errors.items() if tell else ():
-        label = form.fields[name].label if name in form.fields else name
-        messages.warning(
-            request,
-            _("The filter “%(label)s” was ignored: %(error)s")
-            % {"label": label, "error": " ".join(str(error) for error in errors)},
-        )
-    data = {key: value for key, value in form.cleaned_data.items() if key not in form.errors}
-    if data.get("q") and not search.query_tokens(data["q"]):
-        # Single Chinese characters are in almost every complaint: searching for them finds nothing useful.
-        if tell:
-            messages.warning(request, _("Search for a word of at least two characters, such as 电梯 or leak."))
-        data.pop("q")
-    return form, data
-
-
-def _query_without_cursor(request: AuthedRequest) -> str:
-    query = QueryDict(mutable=True)
-    for key in KNOWN_KEYS - {"cursor"}:
-        for value in request.GET.getlist(key):
-            if value:
-                query.appendlist(key, value)
-    return query.urlencode()
+    return form, valid_filters(request, form, known_keys=KNOWN_KEYS, tell=tell)
 
 
 @require_GET
@@ -83,7 +50,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
             "new_since": new_since(now),
             "form": form,
             "page": page,
-            "pager_query": _query_without_cursor(request),
+            "pager_query": query_without_cursor(request, KNOWN_KEYS),
             "several_compounds": len(compound_ids) > 1,
             "sort": data.get("sort") or "newest",
             "sort_label": SORT_LABELS[data.get("sort") or "newest"],

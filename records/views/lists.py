@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from committee_site import clock, search
+from committee_site import clock
 from committee_site.access import AuthedRequest, user_access
+from committee_site.list_filters import query_without_cursor, valid_filters
 from committee_site.pagination import page_or_first
 from committee_site.spreadsheets import csv_response, xlsx_response
 from records.forms import FILTER_KEYS, RecordFilterForm
@@ -36,30 +36,8 @@ def _readable_compounds(request: AuthedRequest) -> frozenset[int]:
 
 
 def _filters(request: AuthedRequest, *, tell: bool = True) -> tuple[RecordFilterForm, dict[str, Any]]:
-    """The valid filters; whatever is unknown or invalid is named and left out."""
-    compound_ids = _readable_compounds(request)
-    unknown = sorted(key for key in request.GET if key not in FILTER_KEYS)
-    if unknown and tell:
-        messages.warning(
-            request, _("Unknown filter ignored: %(keys)s.") % {"keys": ", ".join(f"“{key[:40]}”" for key in unknown)}
-        )
-    form = RecordFilterForm(request.GET or None, compound_ids=compound_ids)
-    if not form.is_bound:
-        return form, {}
-    form.is_valid()
-    for name, errors in form.errors.items() if tell else ():
-        label = form.fields[name].label if name in form.fields else name
-        messages.warning(
-            request,
-            _("The filter “%(label)s” was ignored: %(error)s")
-            % {"label": label, "error": " ".join(str(error) for error in errors)},
-        )
-    data = {key: value for key, value in form.cleaned_data.items() if key not in form.errors}
-    if data.get("q") and not search.query_tokens(data["q"]):
-        if tell:
-            messages.warning(request, _("Search for a word of at least two characters, such as 电梯 or leak."))
-        data.pop("q")
-    return form, data
+    form = RecordFilterForm(request.GET or None, compound_ids=_readable_compounds(request))
+    return form, valid_filters(request, form, known_keys=FILTER_KEYS, tell=tell)
 
 
 def _records(request: AuthedRequest, data: dict[str, Any]) -> ArchiveRecordQuerySet:
@@ -68,15 +46,6 @@ def _records(request: AuthedRequest, data: dict[str, Any]) -> ArchiveRecordQuery
         .filtered(data)
         .select_related("compound", "service_area", "building", "amends")
     )
-
-
-def _query_without_cursor(request: AuthedRequest) -> str:
-    query = QueryDict(mutable=True)
-    for key in sorted(FILTER_KEYS - {"cursor"}):
-        for value in request.GET.getlist(key):
-            if value:
-                query.appendlist(key, value)
-    return query.urlencode()
 
 
 @require_GET
@@ -90,7 +59,7 @@ def record_list_view(request: AuthedRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "pager_query": _query_without_cursor(request),
+            "pager_query": query_without_cursor(request, FILTER_KEYS),
             "filtered": bool(data),
             "several_compounds": len(access.compound_ids) > 1,
             "is_committee": bool(access.committee_compound_ids),
