@@ -200,7 +200,10 @@ def transition_apply(
         compound=compound,
         data={"move": action, "from": status, "to": to_status, "version": seen_version + 1, **(audit_data or {})},
     )
-    return Moved(obj=obj, action=action, from_status=status, to_status=to_status, at=now, event=event)
+    moved = Moved(obj=obj, action=action, from_status=status, to_status=to_status, at=now, event=event)
+    for step in machine.followers:
+        step(moved=moved, by=by)
+    return moved
 
 
 def _changed_meanwhile_message(obj: Model, machine: StateMachine) -> str:

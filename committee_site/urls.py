@@ -52,6 +52,7 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("inspections/", include("inspections.urls")),
     path("records/", include("records.urls")),
+    path("feedback/", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,8 +4,8 @@ is the one function that applies a move. Imports nothing of the project."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -31,6 +31,15 @@ class StateMachine:
     moves: Mapping[str, Move]
     event_model: str = ""
     event_parent: str = ""
+    # Steps another app takes, in the same transaction, after every move:
+    # feedback opens a callback when a complaint is replied to, which the
+    # complaints app may not import (DESIGN.md §2). Registered once, in the
+    # following app's AppConfig.ready(); each gets the Moved and the actor.
+    followers: list[Callable[..., None]] = field(default_factory=list, compare=False, hash=False, repr=False)
+
+    def follow(self, step: Callable[..., None]) -> None:
+        if step not in self.followers:
+            self.followers.append(step)
 
     def allows(self, action: str, status: str) -> bool:
         move = self.moves.get(action)

@@ -165,6 +165,10 @@ def _text(complaint: Complaint, events: list[ComplaintEvent], photos: int, *, pu
             _("The owner did not dispute the reply within the time limit; it closed on %(at)s.")
             % {"at": _when(last.at)}
         )
+    for event in events:
+        callback = (event.data or {}).get("callback")
+        if callback:
+            lines.append(_callback_line(event, callback, free))
     lines.append(
         _("Deadlines: accept by %(accept)s, reply by %(reply)s, resolve by %(resolve)s.")
         % {
@@ -199,6 +203,28 @@ def _text(complaint: Complaint, events: list[ComplaintEvent], photos: int, *, pu
     if photos:
         lines += ["", _("Photos: %(count)s, kept in the archive with their SHA-256.") % {"count": photos}]
     return "\n".join(lines)
+
+
+def _callback_line(event: ComplaintEvent, callback: dict[str, Any], free: Any) -> str:
+    """One callback (回访) as the archive tells it, from what the feedback app
+    kept in the event: the complaints app knows the outcome, not the model."""
+    outcomes = {
+        "solved": _("solved"),
+        "unsolved": _("not solved"),
+        "unreached": _("the owner was not reached"),
+        "lapsed": _("nobody called back before the complaint closed"),
+    }
+    outcome = outcomes.get(callback.get("status", ""), callback.get("status", ""))
+    level = callback.get("satisfaction")
+    line = _("Callback of %(at)s: %(outcome)s; attempts: %(attempts)s; satisfaction: %(rating)s.") % {
+        "at": _when(event.at),
+        "outcome": outcome,
+        "attempts": callback.get("attempts", 0),
+        "rating": Satisfaction(level).label if level else _("not given"),
+    }
+    if callback.get("comment"):
+        line += " " + _("Comment: %(comment)s") % {"comment": free(callback["comment"])}
+    return line
 
 
 def complaint_archive_record(*, complaint: Complaint, by: User | None) -> ArchiveRecord:
@@ -367,6 +393,7 @@ def _snapshot(
                 "to": e.to_status,
                 "note": e.note,
                 "visible_to_owner": e.visible_to_owner,
+                **({"data": e.data} if e.data else {}),
             }
             for e in events
         ],

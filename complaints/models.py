@@ -51,6 +51,8 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("withdrew the complaint")
     REFER = "refer", _("referred it to an outside body")
     REOPEN = "reopen", _("reopened the complaint")
+    CALLBACK_CLOSE = "callback_close", _("closed it: the callback found it solved")
+    CALLBACK_REOPEN = "callback_reopen", _("reopened it: the callback found it not solved")
     PUBLISH = "publish", _("published the result")
     NOTE = "note", _("added a note")
 
@@ -75,6 +77,9 @@ TRANSITIONS = StateMachine(
         Action.WITHDRAW: Move(OPEN_STATUSES, Status.WITHDRAWN, Action.WITHDRAW.label),
         Action.REFER: Move(OPEN_STATUSES, Status.REFERRED, Action.REFER.label),
         Action.REOPEN: Move(frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS, Action.REOPEN.label),
+        # Taken by feedback's callback services (回访), never from the complaint's page.
+        Action.CALLBACK_CLOSE: Move(frozenset({Status.RESOLVED}), Status.CLOSED, Action.CALLBACK_CLOSE.label),
+        Action.CALLBACK_REOPEN: Move(frozenset({Status.RESOLVED}), Status.IN_PROGRESS, Action.CALLBACK_REOPEN.label),
     },
     event_model="complaints.ComplaintEvent",
     event_parent="complaint",

@@ -107,11 +107,16 @@ def _photo_rows(
 OWNER_TOLD = frozenset(
     {
         Action.ACCEPT, Action.REJECT, Action.ASSIGN, Action.PLAN, Action.PROGRESS, Action.REPLY,
-        Action.AUTO_CLOSE, Action.REFER, Action.REOPEN,
+        Action.AUTO_CLOSE, Action.REFER, Action.REOPEN, Action.CALLBACK_CLOSE, Action.CALLBACK_REOPEN,
     }
 )  # fmt: skip
 COMMITTEE_TOLD = frozenset({Action.REPLY, Action.CONFIRM, Action.DISPUTE, Action.WITHDRAW})
-ASSIGNEE_TOLD = frozenset({Action.ASSIGN, Action.CONFIRM, Action.DISPUTE, Action.WITHDRAW, Action.REOPEN})
+ASSIGNEE_TOLD = frozenset(
+    {
+        Action.ASSIGN, Action.CONFIRM, Action.DISPUTE, Action.WITHDRAW, Action.REOPEN, Action.CALLBACK_CLOSE,
+        Action.CALLBACK_REOPEN,
+    }
+)  # fmt: skip
 
 
 @transaction.atomic
@@ -125,6 +130,7 @@ def complaint_transition(
     note: str = "",
     visible_to_owner: bool = True,
     photo_names: Sequence[str] = (),
+    event_data: dict[str, Any] | None = None,
 ) -> Complaint:
     """Apply one move of TRANSITIONS through the base's transition_apply, then
     what every complaint move does besides: the status counts, the photos of
@@ -139,7 +145,7 @@ def complaint_transition(
         changes={**(fields or {}), "updated_at": clock.now()},
         derive=lambda c: {"next_due_at": next_due(c)},
         note=note,
-        event_fields={"visible_to_owner": visible_to_owner, "version": seen_version + 1},
+        event_fields={"visible_to_owner": visible_to_owner, "version": seen_version + 1, "data": event_data or {}},
         compound=complaint.compound,
     )
     if moved.from_status != moved.to_status:
@@ -485,6 +491,45 @@ def complaint_reopen(*, complaint: Complaint, by: User, seen_version: int, reaso
     )
 
 
+@transaction.atomic
+def complaint_callback_close(
+    *, complaint: Complaint, by: User | None, seen_version: int, note: str, callback: dict[str, Any]
+) -> Complaint:
+    """Close a replied complaint whose callback (回访) found it solved; the
+    callback's outcome goes into the event, and so into the archive record."""
+    return complaint_transition(
+        complaint=complaint,
+        action=Action.CALLBACK_CLOSE,
+        by=by,
+        seen_version=seen_version,
+        fields={"owner_rating": callback.get("satisfaction") or complaint.owner_rating, "closed_at": clock.now()},
+        note=note,
+        event_data={"callback": callback},
+    )
+
+
+@transaction.atomic
+def complaint_callback_reopen(
+    *, complaint: Complaint, by: User | None, seen_version: int, note: str, callback: dict[str, Any]
+) -> Complaint:
+    """Back to in progress, with a new resolution deadline, when the callback
+    found the complaint not solved; the callback's note is on the timeline."""
+    _require_text(note, _("Say what is still not solved."))
+    return complaint_transition(
+        complaint=complaint,
+        action=Action.CALLBACK_REOPEN,
+        by=by,
+        seen_version=seen_version,
+        fields={
+            "resolved_at": None,
+            "dispute_until": None,
+            "resolve_due_at": clock.now() + _resolve_limit(complaint, TimeLimits.load()),
+        },
+        note=note,
+        event_data={"callback": callback},
+    )
+
+
 def complaints_auto_close(*, now: datetime | None = None) -> list[int]:
     """Close replied complaints whose owner did not dispute in time. Each is
     its own conditional update, so two runs at once close each only once."""
@@ -515,9 +560,17 @@ def _require_text(value: str, message: Any) -> None:
 
 
 @transaction.atomic
-def complaint_note(*, complaint: Complaint, by: User, note: str, visible_to_owner: bool = False) -> ComplaintEvent:
+def complaint_note(
+    *,
+    complaint: Complaint,
+    by: User | None,
+    note: str,
+    visible_to_owner: bool = False,
+    data: dict[str, Any] | None = None,
+) -> ComplaintEvent:
     """A note on the timeline that changes nothing else (e.g. a rectification
-    notice issued because of the complaint); internal unless said otherwise."""
+    notice issued because of the complaint, a callback that did not reach the
+    owner, kept in `data` for the archive); internal unless said otherwise."""
     _require_text(note, _("Write the note."))
     event = ComplaintEvent.objects.create(
         complaint=complaint,
@@ -528,6 +581,7 @@ def complaint_note(*, complaint: Complaint, by: User, note: str, visible_to_owne
         note=note,
         visible_to_owner=visible_to_owner,
         version=complaint.version,
+        data=data or {},
     )
     audit_record(actor=by, action="complaint.note", obj=complaint, compound=complaint.compound)
     return event

@@ -1,0 +1,1 @@
+"""The feedback pages, one module per part."""
