@@ -11,8 +11,8 @@ About half the closed complaints are published, so the owners' board shows resul
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -209,8 +209,17 @@ RECORDED_CHANNELS = [Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.VISIT
 # Results every owner should see; the others are published to the building where it happened.
 COMPOUND_WIDE = {"security", "fire_safety", "parking", "fees", "disclosure", "committee_work", "suggestion"}
 
-# How each complaint's story ends; weights for complaints old enough to have finished.
-FATES = [("closed", 70), ("auto_closed", 8), ("disputed", 6), ("rejected", 6), ("withdrawn", 5), ("referred", 5)]
+# How each complaint's story ends; weights for complaints old enough to have
+# finished. "reopened": the callback found it not solved, it was handled again.
+FATES = [
+    ("closed", 62), ("reopened", 8), ("auto_closed", 8), ("disputed", 6), ("rejected", 6), ("withdrawn", 5),
+    ("referred", 5),
+]  # fmt: skip
+
+# Steps another app takes in a complaint's story (the callbacks, 回访), by
+# name: complaints may not import it, so the demo's caller hands them in.
+# Each is called as step(complaint=, by=, rng=, english=) at its moment.
+Followup = Callable[..., None]
 
 
 @dataclass
@@ -218,6 +227,7 @@ class _Story:
     complaint: Complaint
     owner: User | None
     english: bool = False
+    followups: Mapping[str, Followup] = field(default_factory=dict)
 
     def say(self, rng: random.Random, what: str) -> str:
         chinese, english = PHRASES[what]
@@ -229,7 +239,13 @@ def _hours(rng: random.Random, low: float, high: float) -> timedelta:
 
 
 def seed(
-    *, compound: Compound, committee: User, staff: User, owners: Sequence[User], now: datetime | None = None
+    *,
+    compound: Compound,
+    committee: User,
+    staff: User,
+    owners: Sequence[User],
+    followups: Mapping[str, Followup],
+    now: datetime | None = None,
 ) -> int:
     """Add the demo complaints to a compound that has none; return how many.
     A compound with complaints is left alone, so running it again adds nothing."""
@@ -258,6 +274,7 @@ def seed(
         for filed, index, steps, category in stories:
             recent = steps is not None
             story = _file(rng, compound, committee, owners, units, buildings, category, filed, index, recent=recent)
+            story.followups = followups
             if steps is None:
                 _live(rng, story, committee, staff, now, _fate(rng))
                 closed += _publish(story, committee, now, publish=closed % 2 == 0)
@@ -300,6 +317,8 @@ _RECENT: list[tuple[float, list[str], str]] = [
     (170, ["accept", "assign", "plan"], "fire_safety"),  # resolve overdue (3 days)
     (120, ["accept", "assign", "plan", "reply"], "cleaning"),
     (50, ["accept", "assign", "plan", "reply"], "service_attitude"),
+    # The callback found it not solved: back in progress, with a new deadline.
+    (150, ["accept", "assign", "plan", "reply", "callback_unsolved"], "facility_repair"),
 ]
 
 
@@ -425,6 +444,8 @@ def _run(
         services.complaint_reject(complaint=complaint, by=committee, seen_version=seen, reason=reason)
     elif action == "withdraw":
         services.complaint_withdraw(complaint=complaint, by=owner, seen_version=seen, reason=story.say(rng, "withdraw"))
+    elif action.startswith("callback_"):
+        story.followups[action](complaint=complaint, by=committee, rng=rng, english=story.english)
     elif action == "refer":
         services.complaint_refer(
             complaint=complaint, by=committee, seen_version=seen, referred_to="街道城管中队", note="属于城管执法范围"
@@ -434,32 +455,53 @@ def _run(
 
 
 def _live(rng: random.Random, story: _Story, committee: User, staff: User, now: datetime, fate: str) -> None:
-    """Take the complaint as far along its fate as the time since filing allows."""
-    if fate in ("withdrawn", "disputed", "closed") and story.owner is None:
-        # Only an owner with an account confirms, disputes or withdraws.
-        fate = "auto_closed" if fate != "withdrawn" else "rejected"
+    """Take the complaint as far along its fate as the time since filing allows.
+    After every reply a committee member calls the owner back (回访) within
+    the three days, now and then late; some owners confirm online first."""
+    if fate in ("withdrawn", "disputed") and story.owner is None:
+        # Only an owner with an account disputes or withdraws.
+        fate = "closed" if fate == "disputed" else "rejected"
     late = rng.random() < 0.2  # one in five handled slowly: the overdue rates have something to show
     moment = story.complaint.submitted_at
     plan: list[tuple[str, timedelta]] = [("accept", _hours(rng, 30, 60) if late else _hours(rng, 1, 20))]
+    handled = [
+        ("assign", _hours(rng, 0.2, 3)),
+        ("plan", _hours(rng, 30, 60) if late else _hours(rng, 1, 20)),
+        ("progress", _hours(rng, 12, 48)),
+        ("reply", _hours(rng, 24 * 8, 24 * 14) if late else _hours(rng, 6, 24 * 5)),
+    ]
+    # The callback: mostly within the three days, one in eight late.
+    callback = _hours(rng, 70, 100) if rng.random() < 0.125 else _hours(rng, 4, 66)
     if fate == "rejected":
         plan = [("reject", _hours(rng, 2, 20))]
     elif fate == "withdrawn":
         plan += [("withdraw", _hours(rng, 2, 30))]
     elif fate == "referred":
         plan += [("refer", _hours(rng, 2, 24))]
+    elif fate == "auto_closed":
+        # Three calls that reach nobody; the reply then closes by the dispute window.
+        attempts = [_hours(rng, 3, 20), _hours(rng, 20, 26), _hours(rng, 20, 26)]
+        rest = timedelta(days=7, hours=1) - sum(attempts, timedelta())
+        plan += handled + [("callback_attempt", a) for a in attempts] + [("auto_close", rest)]
     else:
-        plan += [
-            ("assign", _hours(rng, 0.2, 3)),
-            ("plan", _hours(rng, 30, 60) if late else _hours(rng, 1, 20)),
-            ("progress", _hours(rng, 12, 48)),
-            ("reply", _hours(rng, 24 * 8, 24 * 14) if late else _hours(rng, 6, 24 * 5)),
-        ]
+        plan += handled
         if fate == "disputed":
-            plan += [("dispute", _hours(rng, 12, 72)), ("reply", _hours(rng, 24, 72))]
-        if fate == "auto_closed":
-            plan += [("auto_close", timedelta(days=7, hours=1))]
+            plan += [
+                ("dispute", _hours(rng, 12, 60)),
+                ("progress", _hours(rng, 12, 24)),
+                ("reply", _hours(rng, 24, 72)),
+            ]
+        if fate == "reopened":
+            plan += [
+                ("callback_unsolved", callback),
+                ("progress", _hours(rng, 12, 48)),
+                ("reply", _hours(rng, 24, 24 * 4)),
+            ]
+            callback = _hours(rng, 4, 60)
+        if story.owner is not None and rng.random() < 0.35:
+            plan += [("confirm", _hours(rng, 2, 40))]
         else:
-            plan += [("confirm", _hours(rng, 2, 24 * 5))]
+            plan += [("callback_solved", callback)]
     for action, delay in plan:
         moment = moment + delay
         if moment > now - timedelta(hours=1):

@@ -8,11 +8,11 @@ timeline, which is how the complaint's archive record includes it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -48,18 +48,25 @@ def _snapshot(callback: Callback) -> dict[str, Any]:
 
 
 def _caller_for(complaint: Complaint) -> User | None:
-    """The committee member with the fewest callbacks still to make, never the
-    complainant; None when the committee has nobody else."""
+    """The committee member with the fewest callbacks still to make, then the
+    one who was given one least recently, so the calls go round; never the
+    complainant; None when the committee has nobody else. Counts only the
+    last 90 days' callbacks, through the (assigned_to, status, due_at) index."""
     members = [m for m in committee_members(complaint.compound) if m.pk != complaint.complainant_id]
     if not members:
         return None
-    load = dict(
-        Callback.objects.filter(assigned_to__in=members, status=Status.PENDING)
-        .values_list("assigned_to")
-        .annotate(n=Count("id"))
-        .values_list("assigned_to", "n")
+    recent = Callback.objects.filter(assigned_to__in=members, due_at__gte=clock.now() - timedelta(days=90))
+    load = {
+        row["assigned_to"]: (row["pending"], row["last"])
+        for row in recent.values("assigned_to").annotate(
+            pending=Count("id", filter=Q(status=Status.PENDING)), last=Max("created_at")
+        )
+    }
+    never = (0, None)
+    return min(
+        members,
+        key=lambda m: (load.get(m.pk, never)[0], load.get(m.pk, never)[1] or datetime.min.replace(tzinfo=UTC), m.pk),
     )
-    return min(members, key=lambda m: (load.get(m.pk, 0), m.pk))
 
 
 def callback_open(*, complaint: Complaint, by: User | None) -> Callback:

@@ -28,6 +28,7 @@ from committee_site.models import (
     User,
 )
 from complaints import demo as complaints_demo
+from feedback import demo as feedback_demo
 from inspections import demo as inspections_demo
 from records import demo as records_demo
 
@@ -48,6 +49,10 @@ ACCOUNTS = [
 ]
 
 OWNER_UNITS = {"owner": ("3", "1502"), "owner2": ("5", "801")}
+
+# The committee's other members, who share the callbacks (回访) with the
+# chair; no demo password: (username, name).
+COMMITTEE_MEMBERS = [("qian_wei", "钱伟"), ("feng_li", "冯丽")]
 
 # Their neighbours, who file and follow complaints too but have no demo
 # password: (username, name, building, unit, language).
@@ -174,6 +179,22 @@ class Command(BaseCommand):
             organisation = organisations.get(what)
             if organisation is not None:
                 count(Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": what}))
+        for username, name in COMMITTEE_MEMBERS:
+            member, made = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": name,
+                    "email": f"{username}@example.org",
+                    "language": Language.ZH_HANS,
+                    "password": make_password(None),
+                },
+            )
+            created += int(made)
+            count(
+                Membership.objects.get_or_create(
+                    user=member, organisation=committee, defaults={"role": Role.COMMITTEE_MEMBER}
+                )
+            )
         for username, (building_number, unit_number) in OWNER_UNITS.items():
             unit = Unit.objects.get(building__compound=compound, building__number=building_number, number=unit_number)
             profile = count(
@@ -258,6 +279,7 @@ class Command(BaseCommand):
             committee=users["committee"],
             staff=users["staff"],
             owners=[users["owner"], users["owner2"], *neighbours],
+            followups=feedback_demo.FOLLOWUPS,
             now=now,
         )
         history += inspections_demo.seed(
