@@ -248,6 +248,8 @@ RATE_LIMITS = env_rate_limits(
     {
         # Owners filing complaints through the web form.
         "complaint": {"user": "20/h", "address": "60/h"},
+        # Owners leaving self-service feedback (自助反馈), photos included.
+        "feedback": {"user": "20/h", "address": "60/h"},
         # Committee members recording phone, letter and visit complaints.
         "record": {"user": "200/h", "address": "400/h"},
         # Every step on an existing record: complaint steps and replies with

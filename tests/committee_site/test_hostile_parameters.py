@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from committee_site.models import OwnerApplication
 from complaints import services as complaint_services
 from complaints.models import Category
+from feedback.services import entries as feedback_services
 from inspections import services as inspection_services
 from inspections.models import ChecklistTemplate, InspectionKind
 from tests import factories
@@ -96,6 +97,14 @@ RECORD_ANALYSIS = {
     "year": ("number", [{"quarter": "3"}]),
     "quarter": ("choice", [{"year": "2026"}]),
 }
+FEEDBACK = {
+    "q": ("text", []),
+    "compound": ("number", []),
+    "kind": ("choice", []),
+    "status": ("choice", []),
+    "service_area": ("number", []),
+    "cursor": ("cursor", [{"status": "new"}]),
+}
 # url name → (who can see the page, {parameter: (kind, other parameters each value is also tried with)})
 LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] = {
     "complaints:dashboard": ("committee", DASHBOARD),
@@ -140,6 +149,8 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "records:record_list": ("committee", ARCHIVE),
     "records:record_export_csv": ("committee", ARCHIVE),
     "records:record_export_xlsx": ("committee", ARCHIVE),
+    "feedback:entry_list": ("committee", FEEDBACK),
+    "feedback:entry_mine": ("owner", {"cursor": ("cursor", [])}),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
@@ -162,6 +173,7 @@ NO_PARAMETERS = {
     "complaints:record",
     "records:handover_export",
     "records:record_upload",
+    "feedback:entry_new",
 }
 # Actions (POST only) and pages that are not Django's to validate.
 NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read"}
@@ -230,6 +242,10 @@ def people(compound, committee_member, property_staff, owner):
         severity="critical",
         item=inspection.items.first(),
     )
+    feedback_services.feedback_submit(
+        by=owner, compound=compound, unit=None, kind="inquiry", service_area=complaint.service_area,
+        title="电梯多久保养一次", body="想问问电梯保养的周期。", rating=None, name_shown_to_company=False,
+    )  # fmt: skip
     factories.OwnerApplicationFactory(unit=owner.owner_profile.units.get())
     assert OwnerApplication.objects.exists()
     return {"committee": committee_member, "staff": property_staff, "owner": owner}

@@ -1,0 +1,62 @@
+"""Who may see and do what in the feedback app: one helper per object a URL
+names, returning the object or raising 404/403."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from committee_site.access import user_access
+from committee_site.models import User
+from feedback.models import FeedbackEntry, FeedbackPhoto
+
+# --- self-service feedback (自助反馈) ---------------------------------------------------
+
+# What the committee of the entry's compound may do to it; everyone else only reads.
+FEEDBACK_COMMITTEE_STEPS = frozenset(
+    {FeedbackEntry.Action.ACKNOWLEDGE, FeedbackEntry.Action.ANSWER, FeedbackEntry.Action.CONVERT}
+)
+
+
+def feedback_identity_hidden(user: User, entry: FeedbackEntry) -> bool:
+    """The property company reads the entry without the owner's name, unit
+    or photos unless the owner allowed it; the author, the committee and the
+    community office always see who wrote it."""
+    if entry.name_shown_to_company or entry.author_id == user.pk:
+        return False
+    access = user_access(user)
+    return not (access.is_committee(entry.compound_id) or access.is_officer(entry.compound_id))
+
+
+def feedback_may(user: User, entry: FeedbackEntry, action: str) -> bool:
+    return action in FEEDBACK_COMMITTEE_STEPS and user_access(user).is_committee(entry.compound_id)
+
+
+def get_feedback_for(user: User, pk: int, *, action: str | None = None) -> FeedbackEntry:
+    """The entry if the user may see it (404 otherwise: the owner their own,
+    the committee, the community office and the property company their
+    compounds'), and with an action, may take that step (403 otherwise)."""
+    entry = (
+        FeedbackEntry.objects.visible_to(user)
+        .select_related("compound", "service_area", "unit__building", "author", "answered_by", "complaint")
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    if action is not None and not feedback_may(user, entry, action):
+        raise PermissionDenied
+    return entry
+
+
+def get_feedback_photo_for(user: User, pk: int, photo_pk: int) -> FeedbackPhoto:
+    """A photo of an entry the user may see, and may see with its author:
+    for the property company the photos of an anonymous entry do not exist."""
+    entry = get_feedback_for(user, pk)
+    if feedback_identity_hidden(user, entry):
+        raise Http404
+    photo = FeedbackPhoto.objects.filter(pk=photo_pk, entry=entry).first()
+    if photo is None:
+        raise Http404
+    photo.entry = entry
+    return photo
