@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback.views import callbacks, entries
+from feedback.views import analysis, callbacks, entries
 
 app_name = "feedback"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("entries/<int:pk>/answer/", entries.feedback_answer_view, name="entry_answer"),
     path("entries/<int:pk>/convert/", entries.feedback_convert_view, name="entry_convert"),
     path("entries/<int:pk>/photos/<int:photo_pk>/", entries.feedback_photo_view, name="entry_photo"),
+    path("analysis/", analysis.analysis_view, name="analysis"),
+    path("analysis.csv", analysis.analysis_csv_view, name="analysis_csv"),
 ]

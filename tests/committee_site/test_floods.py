@@ -199,6 +199,7 @@ READ_ONLY = {
     "records:analysis", "records:analysis_csv",
     "records:chain_verify", "records:chain_head_check", "records:retention_list",
     "feedback:entry_list", "feedback:entry_mine", "feedback:entry_detail", "feedback:entry_photo",
+    "feedback:analysis", "feedback:analysis_csv",
 }  # fmt: skip
 
 

@@ -105,6 +105,11 @@ FEEDBACK = {
     "service_area": ("number", []),
     "cursor": ("cursor", [{"status": "new"}]),
 }
+FEEDBACK_ANALYSIS = {
+    "compound": ("number", [{"start": "2025Q1", "end": "2025Q4"}]),
+    "start": ("choice", [{"end": "2025Q4"}]),
+    "end": ("choice", [{"start": "2025Q1"}]),
+}
 # url name → (who can see the page, {parameter: (kind, other parameters each value is also tried with)})
 LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] = {
     "complaints:dashboard": ("committee", DASHBOARD),
@@ -151,6 +156,8 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "records:record_export_xlsx": ("committee", ARCHIVE),
     "feedback:entry_list": ("committee", FEEDBACK),
     "feedback:entry_mine": ("owner", {"cursor": ("cursor", [])}),
+    "feedback:analysis": ("committee", FEEDBACK_ANALYSIS),
+    "feedback:analysis_csv": ("committee", FEEDBACK_ANALYSIS),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
