@@ -198,6 +198,7 @@ READ_ONLY = {
     "records:record_file",
     "records:analysis", "records:analysis_csv",
     "records:chain_verify", "records:chain_head_check", "records:retention_list",
+    "feedback:survey_list", "feedback:survey_detail", "feedback:survey_results", "feedback:survey_results_csv",
 }  # fmt: skip
 
 

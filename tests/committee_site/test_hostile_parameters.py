@@ -140,6 +140,7 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "records:record_list": ("committee", ARCHIVE),
     "records:record_export_csv": ("committee", ARCHIVE),
     "records:record_export_xlsx": ("committee", ARCHIVE),
+    "feedback:survey_list": ("owner", {"cursor": ("cursor", [])}),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
@@ -162,6 +163,7 @@ NO_PARAMETERS = {
     "complaints:record",
     "records:handover_export",
     "records:record_upload",
+    "feedback:survey_new",
 }
 # Actions (POST only) and pages that are not Django's to validate.
 NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read"}
