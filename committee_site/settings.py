@@ -262,6 +262,11 @@ RATE_LIMITS = env_rate_limits(
         "handover": {"user": "10/h"},
         # Written records, corrections and disposals added to the archive.
         "archive": {"user": "60/h", "address": "120/h"},
+        # Satisfaction surveys the committee opens.
+        "survey_open": {"user": "20/h", "address": "60/h"},
+        # Owners' answers to a survey: one per unit, but a survey day at the
+        # clubhouse may see many owners answer on one tablet.
+        "survey_answer": {"user": "30/h", "address": "600/h"},
         # The anonymous forms.
         "apply": {"address": "10/h", "email": "5/d"},
         "password_reset": {"address": "20/h", "email": "5/15m"},

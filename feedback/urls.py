@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback.views import analysis, callbacks, entries
+from feedback.views import analysis, callbacks, entries, surveys
 
 app_name = "feedback"
 
@@ -18,4 +18,11 @@ urlpatterns = [
     path("entries/<int:pk>/photos/<int:photo_pk>/", entries.feedback_photo_view, name="entry_photo"),
     path("analysis/", analysis.analysis_view, name="analysis"),
     path("analysis.csv", analysis.analysis_csv_view, name="analysis_csv"),
+    path("surveys/", surveys.survey_list_view, name="survey_list"),
+    path("surveys/new/", surveys.survey_new_view, name="survey_new"),
+    path("surveys/<int:pk>/", surveys.survey_detail_view, name="survey_detail"),
+    path("surveys/<int:pk>/answer/", surveys.survey_answer_view, name="survey_answer"),
+    path("surveys/<int:pk>/close/", surveys.survey_close_view, name="survey_close"),
+    path("surveys/<int:pk>/results/", surveys.survey_results_view, name="survey_results"),
+    path("surveys/<int:pk>/results.csv", surveys.survey_results_csv_view, name="survey_results_csv"),
 ]

@@ -200,6 +200,7 @@ READ_ONLY = {
     "records:chain_verify", "records:chain_head_check", "records:retention_list",
     "feedback:entry_list", "feedback:entry_mine", "feedback:entry_detail", "feedback:entry_photo",
     "feedback:analysis", "feedback:analysis_csv",
+    "feedback:survey_list", "feedback:survey_detail", "feedback:survey_results", "feedback:survey_results_csv",
 }  # fmt: skip
 
 

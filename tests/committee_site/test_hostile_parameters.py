@@ -158,6 +158,7 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "feedback:entry_mine": ("owner", {"cursor": ("cursor", [])}),
     "feedback:analysis": ("committee", FEEDBACK_ANALYSIS),
     "feedback:analysis_csv": ("committee", FEEDBACK_ANALYSIS),
+    "feedback:survey_list": ("owner", {"cursor": ("cursor", [])}),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
@@ -181,6 +182,7 @@ NO_PARAMETERS = {
     "records:handover_export",
     "records:record_upload",
     "feedback:entry_new",
+    "feedback:survey_new",
 }
 # Actions (POST only) and pages that are not Django's to validate.
 NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read"}
