@@ -104,7 +104,9 @@ class RecordForm(PhotosLimited):
 
     channel = forms.ChoiceField(
         label=_("Received by"),
-        choices=with_empty_choice(c for c in Channel.choices if c[0] not in (Channel.WEB, Channel.API)),
+        choices=with_empty_choice(
+            c for c in Channel.choices if c[0] not in (Channel.WEB, Channel.API, Channel.FEEDBACK)
+        ),
     )
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
     owner_query = forms.CharField(

@@ -95,6 +95,8 @@ class Channel(models.TextChoices):
     VISIT = "visit", pgettext_lazy("complaint channel", "Visit")
     WECHAT = "wechat", pgettext_lazy("complaint channel", "WeChat")
     API = "api", pgettext_lazy("complaint channel", "API")
+    # An owner's inquiry (自助反馈) that the committee turned into a complaint.
+    FEEDBACK = "feedback", pgettext_lazy("complaint channel", "Owner's feedback")
 
 
 class Priority(models.TextChoices):

@@ -36,10 +36,9 @@ Action = FeedbackEntry.Action
 MAX_PHOTOS = 6
 PHOTO_FOLDER = "feedback"
 # A complaint turned from an inquiry came in through the site, but not through
-# the complaint form: the committee records it for the owner. Of the channels
-# a person records, none is the site; API is the one for a complaint another
-# part of the system hands over, and the complaint form never offers it.
-CONVERTED_CHANNEL = Channel.API
+# the complaint form: the committee records it for the owner, from the channel
+# that says where it came from (the recording form never offers it).
+CONVERTED_CHANNEL = Channel.FEEDBACK
 
 T = TypeVar("T")
 

@@ -238,7 +238,7 @@ def test_convert_records_a_complaint_for_the_owner_and_keeps_the_link(owner, com
     entry.refresh_from_db()
     complaint.refresh_from_db()
     # The complaint: recorded by the committee for the owner, with the inquiry's text and where it is.
-    assert (complaint.complainant, complaint.channel, complaint.category) == (owner, Channel.API, category)
+    assert (complaint.complainant, complaint.channel, complaint.category) == (owner, Channel.FEEDBACK, category)
     assert (complaint.title, complaint.description) == ("地库漏水归谁管", "B2 车库顶上一直滴水，想问问谁负责。")
     assert (complaint.unit, complaint.location_text) == (None, "地下车库 B2")
     first, note = ComplaintEvent.objects.filter(complaint=complaint).order_by("id")
