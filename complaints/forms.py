@@ -15,6 +15,10 @@ from committee_site.queries import OwnerMatch, owners_matching
 from committee_site.uploads import PhotosField
 from complaints.models import Category, Channel, Priority, PublicationScope, ResponsibleParty, Satisfaction
 
+# What a committee member does not record by hand: the web form, the API, and
+# an owner's inquiry turned into a complaint from its own page.
+NOT_RECORDED_CHANNELS = (Channel.WEB, Channel.API, Channel.FEEDBACK)
+
 
 class PhotosLimited(forms.Form):
     """Its photos field takes as many photos as the site's settings allow
