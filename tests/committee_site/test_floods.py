@@ -198,6 +198,7 @@ READ_ONLY = {
     "records:record_file",
     "records:analysis", "records:analysis_csv",
     "records:chain_verify", "records:chain_head_check", "records:retention_list",
+    "feedback:callback_list", "feedback:callback_detail",
 }  # fmt: skip
 
 
