@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from committee_site.access import AuthedRequest, user_access
 from committee_site.models import Compound, Notification, OwnerApplication
 from complaints import queries as complaint_queries
+from feedback import queries as feedback_queries
 from inspections.models import SigningParty
 
 
@@ -38,6 +40,10 @@ def home_view(request: AuthedRequest) -> HttpResponse:
         )
     recent = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:5])
     queues = complaint_queries.home_queues(request.user)
+    callbacks_to_make, coverage = [], None
+    if access.committee_compound_ids:
+        callbacks_to_make = feedback_queries.callbacks_to_make(request.user)
+        coverage = feedback_queries.callback_coverage(access.committee_compound_ids, timezone.now())
     return render(
         request,
         "committee_site/home.html",
@@ -49,5 +55,7 @@ def home_view(request: AuthedRequest) -> HttpResponse:
             "complaints_to_accept": queues.to_accept,
             "assigned_complaints": queues.assigned,
             "to_sign": to_sign,
+            "callbacks_to_make": callbacks_to_make,
+            "callback_coverage": coverage,
         },
     )

@@ -25,4 +25,7 @@ urlpatterns = [
     path("surveys/<int:pk>/close/", surveys.survey_close_view, name="survey_close"),
     path("surveys/<int:pk>/results/", surveys.survey_results_view, name="survey_results"),
     path("surveys/<int:pk>/results.csv", surveys.survey_results_csv_view, name="survey_results_csv"),
+    path("callbacks/<int:pk>/attempt/", callbacks.callback_attempt_view, name="callback_attempt"),
+    path("callbacks/<int:pk>/record/", callbacks.callback_record_view, name="callback_record"),
+    path("callbacks/<int:pk>/answer/", callbacks.callback_answer_view, name="callback_answer"),
 ]

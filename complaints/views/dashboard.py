@@ -47,6 +47,8 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
         "complaints/dashboard.html",
         {
             "counts": dashboard_counts(counted, now),
+            # The compounds the counts are of, for the figures other apps add (callback coverage).
+            "counted_compound_ids": sorted(counted),
             "new_since": new_since(now),
             "form": form,
             "page": page,

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from committee_site import clock
-from committee_site.access import committee_members
+from committee_site.access import committee_members, organisation_members
 from committee_site.models import TimeLimits, User
 from committee_site.notifications import notify
-from committee_site.services import Moved, ServiceError, transition_apply
+from committee_site.services import Moved, NotAllowed, ServiceError, audit_record, transition_apply
 from complaints import services as complaint_services
 from complaints.models import Action as ComplaintAction
 from complaints.models import Complaint, Satisfaction
@@ -50,9 +50,16 @@ def _snapshot(callback: Callback) -> dict[str, Any]:
 def _caller_for(complaint: Complaint) -> User | None:
     """The committee member with the fewest callbacks still to make, then the
     one who was given one least recently, so the calls go round; never the
-    complainant; None when the committee has nobody else. Counts only the
-    last 90 days' callbacks, through the (assigned_to, status, due_at) index."""
-    members = [m for m in committee_members(complaint.compound) if m.pk != complaint.complainant_id]
+    complainant and never someone who also works for the compound's property
+    company (the callback checks that company's work); None when the
+    committee has nobody else. Counts only the last 90 days' callbacks,
+    through the (assigned_to, status, due_at) index."""
+    company_staff = {user.pk for user in organisation_members(complaint.compound.property_company_id)}
+    members = [
+        m
+        for m in committee_members(complaint.compound)
+        if m.pk != complaint.complainant_id and m.pk not in company_staff
+    ]
     if not members:
         return None
     recent = Callback.objects.filter(assigned_to__in=members, due_at__gte=clock.now() - timedelta(days=90))
@@ -80,6 +87,13 @@ def callback_open(*, complaint: Complaint, by: User | None) -> Callback:
         due_at=now + timedelta(days=TimeLimits.load().callback_days),
     )
     callback.events.create(at=now, actor=by, action=Callback.Action.OPEN, to_status=Status.PENDING)
+    audit_record(
+        actor=by,
+        action=f"{Callback.TRANSITIONS.name}.{Callback.Action.OPEN}",
+        obj=callback,
+        compound=complaint.compound,
+        data={"complaint": complaint.pk, "assigned_to": callback.assigned_to_id},
+    )
     url = reverse("feedback:callback_detail", args=[callback.pk])
     context = {"callback": callback, "complaint": complaint}
     if callback.assigned_to is not None:
@@ -91,18 +105,28 @@ def callback_open(*, complaint: Complaint, by: User | None) -> Callback:
 
 def complaint_followed(*, moved: Moved[Any], by: User | None) -> None:
     """Registered on the complaint's TRANSITIONS (feedback/apps.py): runs in
-    the transaction of every complaint move."""
+    the transaction of every complaint move, after the complaint's row was
+    updated (so locked): the pending callback is locked next, the same order
+    as the callback services take, and read as it is now."""
     complaint = moved.obj
     if moved.action == ComplaintAction.REPLY:
         callback_open(complaint=complaint, by=by)
         return
-    pending = Callback.objects.filter(complaint=complaint, status=Status.PENDING).first()
+    pending = (
+        Callback.objects.select_for_update()
+        .filter(complaint=complaint, status=Status.PENDING)
+        .select_related("compound")
+        .first()
+    )
     if pending is None:
         return
-    if moved.action in (ComplaintAction.DISPUTE, ComplaintAction.REOPEN):
-        _settle(pending, action=Callback.Action.CANCEL, by=by, note=_("The reply was disputed or reopened."))
+    if moved.action == ComplaintAction.DISPUTE:
+        _settle(pending, action=Callback.Action.CANCEL, by=by, note=_("The owner disputed the reply."))
+    elif moved.action == ComplaintAction.REOPEN:
+        _settle(pending, action=Callback.Action.CANCEL, by=by, note=_("The committee reopened the complaint."))
     elif moved.action == ComplaintAction.CONFIRM:
         # The owner's own confirmation is their answer to the callback.
+        comment = getattr(moved.event, "note", "") or ""
         _settle(
             pending,
             action=Callback.Action.SOLVED,
@@ -111,6 +135,7 @@ def complaint_followed(*, moved: Moved[Any], by: User | None) -> None:
                 "reached": True,
                 "solved": True,
                 "satisfaction": complaint.owner_rating,
+                "comment": comment,
                 "channel": Callback.Channel.ONLINE,
                 "done_by": by,
                 "done_at": clock.now(),
@@ -155,10 +180,39 @@ def _leave_on_complaint(callback: Callback, *, by: User | None, note: str) -> No
     )
 
 
+def _locked_complaint(callback: Callback) -> Complaint:
+    """The callback's complaint as it is now, its row locked to the end of the
+    transaction. Every write that changes both locks the complaint first, as
+    the complaint's own moves do (confirm, dispute, auto-close update it and
+    then settle the callback): two at once wait for each other, and the one
+    that comes second finds the callback changed, instead of a deadlock."""
+    complaint = (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("compound", "category", "complainant", "assignee")
+        .get(pk=callback.complaint_id)
+    )
+    callback.complaint = complaint
+    return complaint
+
+
+def _check_caller(callback: Callback, by: User, channel: str) -> None:
+    """The owner answers online; everyone else calls or visits, and the
+    complainant never records a call to themselves."""
+    own = callback.complaint.complainant_id == by.pk
+    if channel == Callback.Channel.ONLINE and not own:
+        raise ServiceError(_("Only the owner answers a callback online; record how you reached them."))
+    if channel != Callback.Channel.ONLINE and own:
+        raise ServiceError(_("This is your own complaint: answer the callback online, another member calls."))
+
+
 @transaction.atomic
 def callback_attempt(*, callback: Callback, by: User, seen_version: int, channel: str, note: str = "") -> Callback:
     """A call that did not reach the owner; the third is recorded as "not
     reached", and the complaint then closes by its dispute window."""
+    if channel not in (Callback.Channel.PHONE, Callback.Channel.VISIT):
+        raise ServiceError(_("Choose how you tried to reach the owner: by phone or by a visit."))
+    _check_caller(callback, by, channel)
+    _locked_complaint(callback)
     attempts = callback.attempts + 1
     action = Callback.Action.GIVE_UP if attempts >= Callback.MAX_ATTEMPTS else Callback.Action.ATTEMPT
     fields: dict[str, Any] = {"attempts": attempts, "channel": channel}
@@ -171,7 +225,7 @@ def callback_attempt(*, callback: Callback, by: User, seen_version: int, channel
         by=by,
         seen_version=seen_version,
         changes=fields,
-        note=note,
+        note=note.strip(),
         compound=callback.compound,
     )
     if action == Callback.Action.GIVE_UP:
@@ -198,14 +252,17 @@ def callback_record(
     committee member (phone, visit) or by the owner online. Solved closes the
     complaint; not solved reopens it with the comment on its timeline and a
     new deadline. The complaint must still wait for its callback: if the
-    owner disputed or confirmed meanwhile, nothing is written."""
+    owner disputed or confirmed meanwhile, the callback was settled by that
+    step, this one gets ChangedMeanwhile, and nothing is written."""
+    comment = comment.strip()
+    if channel not in Callback.Channel.values:
+        raise ServiceError(_("Choose how the owner was reached."))
     if satisfaction is not None and satisfaction not in Satisfaction.values:
         raise ServiceError(_("Choose a satisfaction level."))
-    if not solved and not comment.strip():
+    if not solved and not comment:
         raise ServiceError(_("Say what is still not solved: the note goes on the complaint's timeline."))
-    complaint = callback.complaint
-    if complaint.status != ComplaintStatus.RESOLVED:
-        raise ServiceError(_("The complaint is no longer waiting for its callback: reload the page."))
+    _check_caller(callback, by, channel)
+    complaint = _locked_complaint(callback)
     transition_apply(
         obj=callback,
         machine=Callback.TRANSITIONS,
@@ -216,22 +273,26 @@ def callback_record(
             "reached": True,
             "solved": solved,
             "satisfaction": satisfaction,
-            "comment": comment.strip(),
+            "comment": comment,
             "channel": channel,
             "attempts": callback.attempts + (0 if channel == Callback.Channel.ONLINE else 1),
             "done_by": by,
             "done_at": clock.now(),
         },
-        note=comment.strip(),
+        note=comment,
         compound=callback.compound,
     )
+    if complaint.status != ComplaintStatus.RESOLVED:
+        # A pending callback always belongs to a replied complaint; should
+        # that ever not hold, the callback's move is rolled back with this.
+        raise NotAllowed(_("The complaint is no longer waiting for its callback: reload the page."))
     snapshot = _snapshot(callback)
     if solved:
         complaint_services.complaint_callback_close(
             complaint=complaint,
             by=by,
             seen_version=complaint.version,
-            note=comment.strip() or _("Callback: the owner says it is solved."),
+            note=comment or _("Callback: the owner says it is solved."),
             callback=snapshot,
         )
     else:
@@ -239,7 +300,7 @@ def callback_record(
             complaint=complaint,
             by=by,
             seen_version=complaint.version,
-            note=_("Callback: not solved. %(comment)s") % {"comment": comment.strip()},
+            note=_("Callback: not solved. %(comment)s") % {"comment": comment},
             callback=snapshot,
         )
     return callback

@@ -258,8 +258,9 @@ def test_application_list_and_home_cost_a_fixed_number_of_queries(
     with django_assert_num_queries(8):
         response = client.get(reverse("owner_application_list"))
     assert len(response.context["page"].items) == min(rows, 25)
-    # the same, plus compounds, pending applications, records to sign, recent notifications, complaints to accept
-    with django_assert_num_queries(12):
+    # the same, plus compounds, pending applications, records to sign, recent notifications, complaints to accept,
+    # the member's callbacks to make, the callback coverage and the time limits (its "within 3 days")
+    with django_assert_num_queries(15):
         client.get(reverse("home"))
 
 

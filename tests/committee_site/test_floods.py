@@ -201,6 +201,7 @@ READ_ONLY = {
     "feedback:entry_list", "feedback:entry_mine", "feedback:entry_detail", "feedback:entry_photo",
     "feedback:analysis", "feedback:analysis_csv",
     "feedback:survey_list", "feedback:survey_detail", "feedback:survey_results", "feedback:survey_results_csv",
+    "feedback:callback_list", "feedback:callback_detail",
 }  # fmt: skip
 
 

@@ -159,6 +159,15 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "feedback:analysis": ("committee", FEEDBACK_ANALYSIS),
     "feedback:analysis_csv": ("committee", FEEDBACK_ANALYSIS),
     "feedback:survey_list": ("owner", {"cursor": ("cursor", [])}),
+    "feedback:callback_list": (
+        "committee",
+        {
+            "compound": ("number", []),
+            "status": ("choice", []),
+            "mine": ("choice", []),
+            "cursor": ("cursor", [{"status": "done"}, {"mine": "on"}]),
+        },
+    ),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
@@ -255,6 +264,35 @@ def people(compound, committee_member, property_staff, owner):
         by=owner, compound=compound, unit=None, kind="inquiry", service_area=complaint.service_area,
         title="电梯多久保养一次", body="想问问电梯保养的周期。", rating=None, name_shown_to_company=False,
     )  # fmt: skip
+    # A replied complaint: its callback is on the callback list.
+    replied = complaint_services.complaint_submit(
+        by=owner,
+        compound=compound,
+        category=Category.objects.get(code="facility_repair"),
+        title="水泵噪音",
+        description="地下室水泵夜里很响。",
+        unit=owner.owner_profile.units.get(),
+    )
+    for step in ("accept", "assign", "plan", "reply"):
+        replied.refresh_from_db()
+        if step == "accept":
+            complaint_services.complaint_accept(
+                complaint=replied, by=committee_member, seen_version=replied.version, category=replied.category,
+                service_area=None, priority="normal",
+            )  # fmt: skip
+        elif step == "assign":
+            complaint_services.complaint_assign(
+                complaint=replied, by=committee_member, seen_version=replied.version,
+                responsible_party="property_company", reason="设备由物业维护", assignee=compound.property_company,
+            )  # fmt: skip
+        elif step == "plan":
+            complaint_services.complaint_plan(
+                complaint=replied, by=property_staff, seen_version=replied.version, plan="更换减震垫"
+            )
+        else:
+            complaint_services.complaint_reply(
+                complaint=replied, by=property_staff, seen_version=replied.version, result="已更换减震垫"
+            )
     factories.OwnerApplicationFactory(unit=owner.owner_profile.units.get())
     assert OwnerApplication.objects.exists()
     return {"committee": committee_member, "staff": property_staff, "owner": owner}

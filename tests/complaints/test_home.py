@@ -46,6 +46,7 @@ def test_home_costs_the_same_whatever_the_number_of_complaints(
     # the time limits (which deadline is due soon)
     with django_assert_num_queries(9):
         owner_client.get(reverse("home"))
-    # the same, plus pending applications, records to sign and complaints to accept
-    with django_assert_num_queries(13):
+    # the same, plus pending applications, records to sign and complaints to accept, the member's callbacks
+    # to make and the callback coverage
+    with django_assert_num_queries(15):
         committee_client.get(reverse("home"))
