@@ -215,8 +215,8 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def unit_label(unit: Unit) -> str:
-    """A unit as owners write it: building-unit, e.g. 3-101."""
-    return f"{unit.building.number}-{unit.number}"
+    """A unit as the rest of the site names it (3号楼1502室, Building 3, unit 1502)."""
+    return str(unit)
 
 
 def survey_last_day(survey: Survey) -> date:

@@ -52,7 +52,7 @@ def test_two_co_owners_answering_one_unit_at_once_give_one_answer_and_one_clear_
     assert kept.pk == winners[0].pk
     assert losers[0].answer.pk == kept.pk
     assert str(losers[0].message) == services.answered_text(unit, kept.answered_at)
-    assert str(losers[0].message).startswith("1-101 户已于 ")
+    assert str(losers[0].message).startswith("1号楼101室已于 ")
     # The loser's levels left nothing behind: one level per area, all the winner's.
     levels = set(SurveyScore.objects.values_list("answer_id", "score"))
     assert levels == {(kept.pk, 5 if kept.answered_by == owner else 1)}

@@ -89,7 +89,7 @@ def test_owners_see_open_surveys_to_answer_and_when_their_unit_answered(running,
         answer(running, owner, {"cleaning": 4, "security": 4})
     page = text(client.get(LIST))
     assert page_of("survey_detail", running) + "#answer" not in page
-    assert re.search(r'data-testid="survey-answered">1-101 户已于 [^<]+ 作答<', page)
+    assert re.search(r'data-testid="survey-answered">1号楼101室已于 [^<]+ 作答<', page)
 
 
 def test_the_company_sees_surveys_but_no_progress_until_they_close(running, closed, property_staff, officer):
@@ -207,7 +207,7 @@ def test_the_owner_gets_five_levels_for_every_area_asked(running, owner):
     assert 'data-testid="survey-answer-form"' in page
     assert page.count('data-testid="survey-question"') == 2
     assert len(re.findall(r'<input type="radio" name="area_\d+"', page)) == 10
-    assert "您为 1-101 户作答。" in page
+    assert "您为1号楼101室作答。" in page
 
 
 def test_an_owner_of_two_units_chooses_which_answers(running, owner, compound):
@@ -216,14 +216,14 @@ def test_an_owner_of_two_units_chooses_which_answers(running, owner, compound):
     client = client_for(owner)
     page = text(client.get(page_of("survey_detail", running)))
     assert 'name="unit"' in page
-    assert ">5-502<" in page
-    assert ">1-101<" in page
+    assert ">5号楼502室<" in page
+    assert ">1号楼101室<" in page
     response = client.post(page_of("survey_answer", running), _levels(running, unit=second.pk))
     assert response.status_code == 302
     assert SurveyAnswer.objects.get().unit == second
     page = text(client.get(page_of("survey_detail", running)))
-    assert "您为 1-101 户作答。" in page
-    assert "5-502 户已于" in page
+    assert "您为1号楼101室作答。" in page
+    assert "5号楼502室已于" in page
 
 
 def test_an_answer_is_recorded_and_a_second_one_refused_saying_when(running, owner):
@@ -238,7 +238,7 @@ def test_an_answer_is_recorded_and_a_second_one_refused_saying_when(running, own
     again = client.post(page_of("survey_answer", running), _levels(running, 1, unit=unit.pk))
     assert again.status_code == 409
     when = answered.answered_at.astimezone(UTC) + timedelta(hours=8)
-    assert f"1-101 户已于 {when:%Y-%m-%d %H:%M} 参加本次测评。" in text(again)
+    assert f"1号楼101室已于 {when:%Y-%m-%d %H:%M} 参加本次测评。" in text(again)
     assert 'data-testid="survey-answer-form"' not in text(again)
     assert db_rows() == before
 

@@ -238,10 +238,10 @@ def test_a_second_answer_for_the_unit_is_refused_saying_when_it_answered(compoun
         answer(survey, owner, {"cleaning": 4, "security": 4})
     with at("2026-11-06 08:00 +0800"), pytest.raises(services.AlreadyAnswered) as refused:
         answer(survey, co_owner, {"cleaning": 1, "security": 1})
-    assert str(refused.value.message) == "1-101 户已于 2026-11-05 14:20 参加本次测评。"
+    assert str(refused.value.message) == "1号楼101室已于 2026-11-05 14:20 参加本次测评。"
     with translation.override("en"):
         assert services.answered_text(refused.value.answer.unit, refused.value.answer.answered_at) == (
-            "1-101 answered this survey on 2026-11-05 14:20."
+            "Building 1, unit 101 answered this survey on 2026-11-05 14:20."
         )
     assert SurveyAnswer.objects.count() == 1
     assert sorted(SurveyScore.objects.values_list("score", flat=True)) == [4, 4]

@@ -286,6 +286,9 @@ class Command(BaseCommand):
             compound=compound, committee=users["committee"], staff=users["staff"], officer=users["officer"]
         )
         history += records_demo.seed(compound=compound, committee=users["committee"], now=now)
+        owners = [users["owner"], users["owner2"], *neighbours]
+        history += feedback_demo.seed_entries(compound=compound, committee=users["committee"], owners=owners, now=now)
+        history += feedback_demo.seed_surveys(compound=compound, committee=users["committee"], owners=owners, now=now)
         if history:
             # Everyone last looked at their notifications four days ago: what came since is unread.
             with clock.frozen_at(now - timedelta(days=4)):
