@@ -101,6 +101,25 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
     tour["owner"] += ["/records/", f"/records/{published.record_id}/", "/records/chain/head/"]
     # The archive's handover page.
     tour["committee"] += ["/records/handover/"]
+    # Feedback: callbacks, owners' own feedback, the surveys, the analysis.
+    from feedback.models import Callback, FeedbackEntry, Survey
+
+    pending = Callback.objects.filter(status="pending").order_by("due_at").first()
+    called = Callback.objects.filter(status="unsolved").order_by("-done_at").first()
+    fresh = FeedbackEntry.objects.filter(status="new").order_by("-created_at").first()
+    answered = FeedbackEntry.objects.filter(status="answered", author__username="owner").first()
+    hidden = FeedbackEntry.objects.filter(name_shown_to_company=False).order_by("-created_at").first()
+    running = Survey.objects.order_by("-opens_at").first()
+    closed = Survey.objects.order_by("-opens_at")[1]
+    tour["committee"] += ["/feedback/callbacks/", f"/feedback/callbacks/{pending.pk}/",
+                          f"/feedback/callbacks/{called.pk}/", "/feedback/entries/", f"/feedback/entries/{fresh.pk}/",
+                          "/feedback/surveys/", "/feedback/surveys/new/", f"/feedback/surveys/{running.pk}/",
+                          f"/feedback/surveys/{running.pk}/paper/", f"/feedback/surveys/{closed.pk}/results/",
+                          "/feedback/analysis/"]  # fmt: skip
+    tour["owner"] += ["/feedback/surveys/", f"/feedback/surveys/{running.pk}/", f"/feedback/surveys/{closed.pk}/results/",
+                      "/feedback/entries/new/", "/feedback/entries/mine/", f"/feedback/entries/{answered.pk}/"]  # fmt: skip
+    tour["staff"] += ["/feedback/entries/", f"/feedback/entries/{hidden.pk}/", f"/feedback/surveys/{closed.pk}/results/"]
+    tour["officer"] += ["/feedback/callbacks/", "/feedback/analysis/", f"/feedback/surveys/{closed.pk}/results/"]
     violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):

@@ -111,3 +111,11 @@ def test_browser_tests_fail_without_chromium(tmp_path):
     assert "Chromium not found at /nonexistent/chromium" in result.stdout
     assert "sudo apt-get install chromium fonts-wqy-microhei" in result.stdout
     assert "skipped" not in result.stdout.splitlines()[-1]
+
+
+def test_every_rate_limit_group_is_in_the_readme_table():
+    from django.conf import settings
+
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]*\| [^|]*\| [^|]*\|$", readme, flags=re.MULTILINE))
+    assert set(settings.RATE_LIMITS) - documented == set(), "add these groups to the README's rate-limit table"
