@@ -267,6 +267,11 @@ RATE_LIMITS = env_rate_limits(
         # Owners' answers to a survey: one per unit, but a survey day at the
         # clubhouse may see many owners answer on one tablet.
         "survey_answer": {"user": "30/h", "address": "600/h"},
+        # Paper survey forms a committee member types in, one after another:
+        # a stack of 200 from the door-to-door round in one evening, a form
+        # every 12 seconds at most, corrections included; two or three
+        # members typing in the committee's office share one address.
+        "survey_paper": {"user": "300/h", "address": "900/h"},
         # The anonymous forms.
         "apply": {"address": "10/h", "email": "5/d"},
         "password_reset": {"address": "20/h", "email": "5/15m"},

@@ -159,3 +159,11 @@ def sees_survey_details(user: User, survey: Survey) -> bool:
 
 def sees_survey_results(user: User, survey: Survey) -> bool:
     return sees_survey_details(user, survey) or survey.is_closed()
+
+
+def get_survey_for_paper(user: User, pk: int) -> Survey:
+    """A survey whose paper forms the user may type in: one of the user's
+    compounds (404 otherwise) whose committee the user sits on (403
+    otherwise: owners answer online, the property company and the community
+    office enter nobody's answer). Whether it is open is the page's to say."""
+    return get_survey_for(user, pk, write=True)

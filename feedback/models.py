@@ -388,7 +388,8 @@ class Survey(models.Model):
 
 
 class SurveyAnswer(models.Model):
-    """One unit's answer (户) to a survey; the unique constraint refuses a second."""
+    """One unit's answer (户) to a survey, online by an owner or from a paper
+    form by a committee member; the unique constraint refuses a second."""
 
     survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="answers")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
@@ -398,6 +399,10 @@ class SurveyAnswer(models.Model):
     )
     answered_at = models.DateTimeField(_("answered at"), default=clock.now)
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    # Answered on a paper form (door to door, in the committee's office) and
+    # typed in by a committee member: then `answered_by` is that member. The
+    # database default too, for rows written in SQL (bulk loads, test data).
+    on_paper = models.BooleanField(_("entered from a paper form"), default=False, db_default=False)
 
     if TYPE_CHECKING:
         scores: RelatedManager[SurveyScore]
@@ -406,7 +411,11 @@ class SurveyAnswer(models.Model):
         verbose_name = _("survey answer")
         verbose_name_plural = _("survey answers")
         constraints = [models.UniqueConstraint(fields=["survey", "unit"], name="surveyanswer_one_per_unit")]
-        indexes = [models.Index(fields=["survey", "-answered_at", "-id"], name="surveyanswer_survey_at")]
+        indexes = [
+            models.Index(fields=["survey", "-answered_at", "-id"], name="surveyanswer_survey_at"),
+            # The paper forms entered last, and the count of paper answers.
+            models.Index(fields=["survey", "on_paper", "-answered_at", "-id"], name="surveyanswer_survey_paper"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey_id} {self.unit_id}"

@@ -235,6 +235,8 @@ def survey_state(survey: Survey, now: datetime) -> str:
 class AnsweredUnit:
     unit: Unit
     answered_at: datetime
+    # Typed in by the committee from a paper form (shown on the survey's page).
+    on_paper: bool = False
 
     @property
     def label(self) -> str:
@@ -343,14 +345,48 @@ def survey_lists(user: User, now: datetime, past: list[Survey]) -> SurveyLists:
 
 
 @dataclass(frozen=True)
+class AnswerSplit:
+    """How a survey's answers came: online from owners, or typed in from paper forms."""
+
+    total: int
+    on_paper: int
+
+    @property
+    def online(self) -> int:
+        return self.total - self.on_paper
+
+
+def survey_answer_split(survey: Survey) -> AnswerSplit:
+    """One aggregate over the survey's answers, whatever their number."""
+    counts = SurveyAnswer.objects.filter(survey=survey).aggregate(
+        total=Count("id"), on_paper=Count("id", filter=Q(on_paper=True))
+    )
+    return AnswerSplit(total=counts["total"], on_paper=counts["on_paper"])
+
+
+PAPER_RECENT = 5
+
+
+def survey_paper_recent(survey: Survey, limit: int = PAPER_RECENT) -> list[SurveyAnswer]:
+    """The paper forms entered last, for the committee typing a stack of them."""
+    return list(
+        SurveyAnswer.objects.filter(survey=survey, on_paper=True)
+        .select_related("unit__building", "answered_by")
+        .order_by("-answered_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
 class SurveyPage:
     """One survey's page: the areas asked about, the owner's units in the
-    compound (answered or not), and for the committee the answers so far."""
+    compound (answered or not), and for the committee the answers so far,
+    online and on paper."""
 
     areas: list[ServiceArea]
     answered: list[AnsweredUnit]
     to_answer: list[Unit]
     answers: int | None
+    split: AnswerSplit | None = None
 
     @property
     def to_answer_choices(self) -> list[tuple[int, str]]:
@@ -371,18 +407,21 @@ def survey_page(user: User, survey: Survey) -> SurveyPage:
             .select_related("building")
             .order_by("building__sort_key", "building__number", "number")
         )
-        times = dict(
-            SurveyAnswer.objects.filter(survey=survey, unit_id__in=[u.pk for u in units]).values_list(
-                "unit_id", "answered_at"
-            )
-        )
+        times = {
+            unit_id: (at, on_paper)
+            for unit_id, at, on_paper in SurveyAnswer.objects.filter(
+                survey=survey, unit_id__in=[u.pk for u in units]
+            ).values_list("unit_id", "answered_at", "on_paper")
+        }
         for unit in units:
             if unit.pk in times:
-                answered.append(AnsweredUnit(unit, times[unit.pk]))
+                answered.append(AnsweredUnit(unit, *times[unit.pk]))
             else:
                 to_answer.append(unit)
-    answers = SurveyAnswer.objects.filter(survey=survey).count() if access.is_committee(survey.compound_id) else None
-    return SurveyPage(areas=areas, answered=answered, to_answer=to_answer, answers=answers)
+    split = survey_answer_split(survey) if access.is_committee(survey.compound_id) else None
+    return SurveyPage(
+        areas=areas, answered=answered, to_answer=to_answer, answers=split.total if split else None, split=split
+    )
 
 
 @dataclass(frozen=True)
@@ -452,6 +491,8 @@ class SurveyResults:
     previous: Survey | None
     # Fewer than five answers in all: a reader of aggregates sees no figure of the answers.
     suppressed: bool
+    # For the committee: how many answers came online and how many on paper.
+    split: AnswerSplit | None = None
 
 
 def _hidden_buildings(counts: dict[int, int], order: dict[int, int]) -> dict[int, str]:
@@ -477,7 +518,8 @@ def survey_results(survey: Survey, *, details: bool) -> SurveyResults:
     it opened; the rates per building. With `details` (the committee) every
     figure; without (the property company, the community office, owners)
     none resting on fewer than five answers, and none of the small ones
-    derivable by subtraction. Six queries, whatever the number of answers."""
+    derivable by subtraction; for the committee also how many answers came on
+    paper. Six queries (seven with `details`), whatever the number of answers."""
     areas = list(survey.service_areas.order_by("order", "code"))
     area_ids = [area.pk for area in areas]
     distribution: dict[int, dict[int, int]] = {pk: {} for pk in area_ids}
@@ -572,6 +614,7 @@ def survey_results(survey: Survey, *, details: bool) -> SurveyResults:
         buildings=building_results,
         previous=previous,
         suppressed=suppressed,
+        split=survey_answer_split(survey) if details else None,
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback.views import analysis, callbacks, entries, surveys
+from feedback.views import analysis, callbacks, entries, paper, surveys
 
 app_name = "feedback"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("surveys/<int:pk>/", surveys.survey_detail_view, name="survey_detail"),
     path("surveys/<int:pk>/answer/", surveys.survey_answer_view, name="survey_answer"),
     path("surveys/<int:pk>/close/", surveys.survey_close_view, name="survey_close"),
+    # Paper forms (纸质问卷) the committee types in.
+    path("surveys/<int:pk>/paper/", paper.survey_paper_view, name="survey_paper"),
     path("surveys/<int:pk>/results/", surveys.survey_results_view, name="survey_results"),
     path("surveys/<int:pk>/results.csv", surveys.survey_results_csv_view, name="survey_results_csv"),
     path("callbacks/<int:pk>/attempt/", callbacks.callback_attempt_view, name="callback_attempt"),

@@ -174,31 +174,46 @@ def survey_close(*, survey: Survey, by: User) -> Survey:
 # --- answer -----------------------------------------------------------------------------
 
 
+def not_open_text(survey: Survey, now: datetime) -> str | None:
+    """Why the survey takes no answer at `now`, or None while it is open."""
+    if survey.opens_at > now:
+        return _("This survey opens on %(day)s.") % {"day": timezone.localdate(survey.opens_at).isoformat()}
+    if survey.closes_at <= now:
+        return _("This survey closed at %(at)s: no more answers are taken.") % {
+            "at": clock.minute_text(survey.closes_at)
+        }
+    return None
+
+
 def earlier_answer(survey: Survey, unit: Unit) -> SurveyAnswer | None:
     return SurveyAnswer.objects.filter(survey=survey, unit=unit).select_related("unit__building").first()
 
 
 @transaction.atomic
 def survey_answer(
-    *, survey: Survey, unit: Unit, by: User, scores: Mapping[int, int], comment: str = ""
+    *, survey: Survey, unit: Unit, by: User, scores: Mapping[int, int], comment: str = "", on_paper: bool = False
 ) -> SurveyAnswer:
     """The answer of one unit, by a verified owner of it, while the survey is
     open: one level (1–5) for every service area asked about. A second answer
     for the unit is refused with AlreadyAnswered, which says when the unit
-    answered, even when both arrive at the same moment."""
+    answered, even when both arrive at the same moment.
+
+    `on_paper`: the unit answered on a paper form (many owners, the elderly
+    especially, answer door to door rather than online) and a committee
+    member of the compound types it in, for any unit of the compound; the
+    answer is then `by` that member. Every other rule is the same: the
+    dates, a level per area, one answer per unit, whichever way it came."""
     if unit.building.compound_id != survey.compound_id:
         raise ServiceError(_("This unit is not in the survey's compound."))
-    if not OwnerProfile.objects.filter(user=by, verified_at__isnull=False, units=unit).exists():
+    if on_paper:
+        if not user_access(by).is_committee(survey.compound_id):
+            raise ServiceError(_("Only the committee of the compound can enter paper forms."))
+    elif not OwnerProfile.objects.filter(user=by, verified_at__isnull=False, units=unit).exists():
         raise ServiceError(_("Only a verified owner of the unit can answer for it."))
     now = clock.now()
-    if survey.opens_at > now:
-        raise ServiceError(
-            _("This survey opens on %(day)s.") % {"day": timezone.localdate(survey.opens_at).isoformat()}
-        )
-    if survey.closes_at <= now:
-        raise ServiceError(
-            _("This survey closed at %(at)s: no more answers are taken.") % {"at": clock.minute_text(survey.closes_at)}
-        )
+    refusal = not_open_text(survey, now)
+    if refusal is not None:
+        raise ServiceError(refusal)
     asked = {area.pk: area for area in survey.service_areas.order_by("order", "code")}
     levels = {int(key): value for key, value in scores.items()}
     if set(levels) - set(asked):
@@ -220,7 +235,13 @@ def survey_answer(
         # transaction usable for reading the winner's answer.
         with transaction.atomic():
             answer = SurveyAnswer.objects.create(
-                survey=survey, unit=unit, building=unit.building, answered_by=by, answered_at=now, comment=comment
+                survey=survey,
+                unit=unit,
+                building=unit.building,
+                answered_by=by,
+                answered_at=now,
+                comment=comment,
+                on_paper=on_paper,
             )
     except IntegrityError:
         winner = earlier_answer(survey, unit)
@@ -231,11 +252,8 @@ def survey_answer(
         SurveyScore(answer=answer, survey=survey, building=unit.building, service_area_id=pk, score=levels[pk])
         for pk in asked
     )
-    audit_record(
-        actor=by,
-        action="survey.answer",
-        obj=answer,
-        compound=survey.compound,
-        data={"survey": survey.pk, "unit": unit.pk},
-    )
+    data: dict[str, int | bool] = {"survey": survey.pk, "unit": unit.pk}
+    if on_paper:
+        data["on_paper"] = True
+    audit_record(actor=by, action="survey.answer", obj=answer, compound=survey.compound, data=data)
     return answer

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -359,3 +360,61 @@ def test_an_unknown_notice_filter_shows_the_open_notices(people):
     assert response.status_code == 200
     page = response.content.decode()
     assert "清理消防通道" in page
+
+
+# --- pages under a path argument ----------------------------------------------------
+# The table above holds the pages without path arguments (the test before it
+# finds them all); these take the object they show from the rows `people`
+# made, and get the same hostile values for every parameter they read.
+
+
+def _open_survey(people: dict[str, Any]) -> list[int]:
+    from django.utils import timezone
+
+    from committee_site.models import ServiceArea
+    from feedback.services import surveys as survey_services
+
+    compound = people["owner"].owner_profile.units.get().building.compound
+    today = timezone.localdate()
+    survey = survey_services.survey_open(
+        by=people["committee"], compound=compound, title="满意度测评", period_start=date(2026, 7, 1),
+        period_end=date(2026, 9, 30), opens_on=today, closes_on=today,
+        service_areas=ServiceArea.objects.filter(code="cleaning"),
+    )  # fmt: skip
+    return [survey.pk]
+
+
+PATH_VIEWS: dict[
+    str, tuple[str, Callable[[dict[str, Any]], list[int]], dict[str, tuple[str, list[dict[str, str]]]]]
+] = {
+    # The paper survey forms: `building` is the building of the form entered last.
+    "feedback:survey_paper": ("committee", _open_survey, {"building": ("number", [])}),
+}
+
+
+def _path_cases() -> list[Any]:
+    return [
+        pytest.param(name, parameter, id=f"{name}-{parameter}")
+        for name, (_role, _args, parameters) in PATH_VIEWS.items()
+        for parameter in parameters
+    ]
+
+
+@pytest.mark.parametrize(("name", "parameter"), _path_cases())
+def test_hostile_values_on_pages_under_a_path_argument_get_a_page_never_a_500(people, name, parameter):
+    role, args, parameters = PATH_VIEWS[name]
+    kind, extras = parameters[parameter]
+    client = client_for(people[role])
+    url = reverse(name, args=args(people))
+    failures = []
+    for extra in [{}, *extras]:
+        for value in VALUES[kind]:
+            query = {**extra, parameter: value}
+            try:
+                response = client.get(url, query)
+            except Exception as error:
+                failures.append(f"{query!r:.120}: {type(error).__name__}: {str(error)[:200]}")
+                continue
+            if response.status_code not in (200, 400):
+                failures.append(f"{query!r:.120}: {response.status_code}")
+    assert failures == []
