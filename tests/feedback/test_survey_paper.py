@@ -165,7 +165,7 @@ def test_one_answer_per_unit_online_or_on_paper_and_the_second_says_when(
     with at("2026-11-06 09:15 +0800"), pytest.raises(services.AlreadyAnswered) as refused:
         send(second)
     assert refused.value.answer == kept
-    assert str(refused.value.message) == "1-101 户已于 2026-11-05 14:20 参加本次测评。"
+    assert str(refused.value.message) == "1号楼101室已于 2026-11-05 14:20 参加本次测评。"
     assert SurveyAnswer.objects.count() == 1
     assert SurveyScore.objects.count() == 2
 
@@ -288,14 +288,14 @@ def test_a_stack_of_forms_is_typed_one_after_another(running, committee_member, 
     assert response.status_code == 302
     assert response["Location"] == f"{paper_url(running)}?building={first.building_id}"
     page = text(client.get(response["Location"]))
-    assert "3-301 户的纸质问卷已录入。" in page
+    assert "3号楼301室的纸质问卷已录入。" in page
     # Empty for the next form, in the same building, the cursor in the unit number.
     assert not re.search(r'type="radio"[^>]*checked', page)
     assert re.search(rf'<option value="{first.building_id}" selected>3号楼</option>', page)
     assert re.search(r'<input type="text" name="unit_number"[^>]*autofocus', page)
     assert not re.search(r'name="unit_number"[^>]*value=', page)
     assert ">门卫很负责<" not in page
-    assert re.search(r'data-testid="survey-paper-recent">\s*<li[^>]*>\s*<span class="fw-semibold">3-301</span>', page)
+    assert re.search(r'data-testid="survey-paper-recent">\s*<li[^>]*>\s*<span class="fw-semibold">3号楼301室</span>', page)
     assert client.post(paper_url(running), form_data(running, second, 1)).status_code == 302
     answers = SurveyAnswer.objects.order_by("pk")
     assert [(a.unit, a.on_paper, a.answered_by) for a in answers] == [
@@ -385,7 +385,7 @@ def test_a_unit_that_answered_is_refused_saying_when_with_409(compound, committe
         response = client.post(paper_url(survey), form_data(survey, unit_of(owner), 1, comment="纸质"))
     assert response.status_code == 409
     page = text(response)
-    assert "1-101 户已于 2026-11-05 09:30 参加本次测评。" in page
+    assert "1号楼101室已于 2026-11-05 09:30 参加本次测评。" in page
     # Kept as typed: the number may be mistyped; a duplicate is put aside with "Clear the form".
     assert re.search(r'name="unit_number" value="101"', page)
     building = unit_of(owner).building_id
@@ -446,7 +446,7 @@ def test_the_page_is_in_english_too(running, committee_member, compound):
     response = client.post(paper_url(running), form_data(running, unit, unit_number="777"))
     assert "Building 3 has no unit 777." in text(response)
     response = client.post(paper_url(running), form_data(running, unit), follow=True)
-    assert "The paper form of 3-302 is recorded." in text(response)
+    assert "The paper form of Building 3, unit 302 is recorded." in text(response)
 
 
 def test_the_owner_sees_that_the_committee_entered_their_units_answer_from_paper(
@@ -456,7 +456,7 @@ def test_the_owner_sees_that_the_committee_entered_their_units_answer_from_paper
     owner.owner_profile.units.add(second)
     enter(running, committee_member, unit_of_number(owner, "101"))
     page = text(client_for(owner).get(reverse("feedback:survey_detail", args=[running.pk])))
-    assert re.search(r'data-testid="survey-answered">1-101 户已于 [^<]+ 参加本次测评，谢谢您。\s*<div', page)
+    assert re.search(r'data-testid="survey-answered">1号楼101室已于 [^<]+ 参加本次测评，谢谢您。\s*<div', page)
     assert "这份答卷由业委会根据纸质问卷录入。如果本户没有填写过纸质问卷，请告知业委会。" in page
     # The other unit still answers online, and its answer is the owner's own.
     services.survey_answer(survey=running, unit=second, by=owner, scores=levels(running))
