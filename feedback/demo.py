@@ -138,15 +138,28 @@ ENTRIES: list[tuple[float, int, str, str, str, str, int | None, bool, str, str]]
 ]  # fmt: skip
 
 
+def _office_hours(moment: datetime, now: datetime) -> datetime:
+    """The moment, or the next morning at 9:30 when it falls at night: the
+    committee answers in the day. Never later than now."""
+    local = timezone.localtime(moment)
+    if not 9 <= local.hour < 21:
+        day = local.date() + timedelta(days=1 if local.hour >= 21 else 0)
+        moment = clock.local_midnight(day) + timedelta(hours=9, minutes=30)
+    return min(moment, now - timedelta(minutes=20))
+
+
 def seed_entries(*, compound: Compound, committee: User, owners: Sequence[User], now: datetime) -> int:
     """The entries above, each left and handled through the services at its moment."""
     if FeedbackEntry.objects.filter(compound=compound).exists():
         return 0
     areas = {area.code: area for area in ServiceArea.objects.all()}
     intercom = Category.objects.get(code="facility_repair")
-    for days, who, kind, area, title, body, rating, shown, handled, answer in ENTRIES:
+    for index, (days, who, kind, area, title, body, rating, shown, handled, answer) in enumerate(ENTRIES):
         owner = owners[who % len(owners)]
-        left = now - timedelta(days=days)
+        # Left in the day, between 8:00 and 22:00 of that day, never in the future.
+        day = timezone.localdate(now - timedelta(days=days))
+        hour = timedelta(hours=8 + (index * 5) % 14, minutes=(index * 17) % 60)
+        left = min(clock.local_midnight(day) + hour, now - timedelta(minutes=40))
         with clock.frozen_at(left):
             entry = entries.feedback_submit(
                 by=owner, compound=compound, unit=None, kind=kind, service_area=areas[area], title=title,
@@ -155,12 +168,12 @@ def seed_entries(*, compound: Compound, committee: User, owners: Sequence[User],
         if not handled:
             continue
         # Acknowledged within the day, answered a few days later; never after now.
-        seen = left + timedelta(hours=min(20, days * 24 * 0.3))
+        seen = _office_hours(left + timedelta(hours=min(20, days * 24 * 0.3)), now)
         with clock.frozen_at(seen):
             entries.feedback_acknowledge(entry=entry, by=committee, seen_version=entry.version)
         if handled == "ack":
             continue
-        done = seen + timedelta(hours=min(72, days * 24 * 0.3))
+        done = _office_hours(seen + timedelta(hours=min(72, days * 24 * 0.3)), now)
         with clock.frozen_at(done):
             entry.refresh_from_db()
             if handled == "convert":
@@ -229,8 +242,16 @@ def _survey(
     units = list(Unit.objects.filter(building__compound=compound).select_related("building").order_by("pk"))
     rng.shuffle(units)
     taken = units[: int(len(units) * answered_share)]
-    span = (min(answer_until, survey.closes_at) - survey.opens_at).total_seconds()
-    moments = sorted(survey.opens_at + timedelta(seconds=rng.uniform(3600, span - 3600)) for _ in taken)
+    # Answers come in, and paper forms are entered, between 9:00 and 21:00.
+    last = min(answer_until, survey.closes_at)
+    days = max(1, (last - survey.opens_at).days)
+    moments = sorted(
+        min(
+            last - timedelta(minutes=5),
+            survey.opens_at + timedelta(days=rng.randrange(days), hours=rng.uniform(9, 21)),
+        )
+        for _ in taken
+    )
     skipped = {unit.pk for owner in skip for unit in owner.owner_profile.units.all()}
     for unit, moment in zip(taken, moments, strict=True):
         if unit.pk in skipped:

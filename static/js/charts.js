@@ -100,6 +100,8 @@
             backgroundColor: COLOURS[index % COLOURS.length],
             borderColor: COLOURS[index % COLOURS.length],
             tension: 0.2,
+            // Counts never dip below zero between two months, nor overshoot a peak.
+            cubicInterpolationMode: "monotone",
           })),
         },
         options: {

@@ -118,7 +118,11 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
                           "/feedback/analysis/"]  # fmt: skip
     tour["owner"] += ["/feedback/surveys/", f"/feedback/surveys/{running.pk}/", f"/feedback/surveys/{closed.pk}/results/",
                       "/feedback/entries/new/", "/feedback/entries/mine/", f"/feedback/entries/{answered.pk}/"]  # fmt: skip
-    tour["staff"] += ["/feedback/entries/", f"/feedback/entries/{hidden.pk}/", f"/feedback/surveys/{closed.pk}/results/"]
+    tour["staff"] += [
+        "/feedback/entries/",
+        f"/feedback/entries/{hidden.pk}/",
+        f"/feedback/surveys/{closed.pk}/results/",
+    ]
     tour["officer"] += ["/feedback/callbacks/", "/feedback/analysis/", f"/feedback/surveys/{closed.pk}/results/"]
     violations: list[str] = []
     for role, urls in tour.items():

@@ -295,7 +295,9 @@ def test_a_stack_of_forms_is_typed_one_after_another(running, committee_member, 
     assert re.search(r'<input type="text" name="unit_number"[^>]*autofocus', page)
     assert not re.search(r'name="unit_number"[^>]*value=', page)
     assert ">门卫很负责<" not in page
-    assert re.search(r'data-testid="survey-paper-recent">\s*<li[^>]*>\s*<span class="fw-semibold">3号楼301室</span>', page)
+    assert re.search(
+        r'data-testid="survey-paper-recent">\s*<li[^>]*>\s*<span class="fw-semibold">3号楼301室</span>', page
+    )
     assert client.post(paper_url(running), form_data(running, second, 1)).status_code == 302
     answers = SurveyAnswer.objects.order_by("pk")
     assert [(a.unit, a.on_paper, a.answered_by) for a in answers] == [
