@@ -48,7 +48,9 @@ def test_seed_demo_twice_adds_nothing_the_second_time(capsys):
     assert first["Compound"] == 1
     assert first["Unit"] == 6 * 18 * 2
     assert "0 new objects" in capsys.readouterr().out
-    assert first["Complaint"] == 200
+    # 200 filed as complaints, and one owner's inquiry the committee turned into one.
+    assert first["Complaint"] == 201
+    assert Complaint.objects.filter(channel=Channel.FEEDBACK).count() == 1
 
 
 def test_seed_demo_adds_a_year_of_complaints_in_every_status_channel_and_category():
@@ -59,6 +61,7 @@ def test_seed_demo_adds_a_year_of_complaints_in_every_status_channel_and_categor
     # Only the ways a complaint can reach this site: no WeChat or API yet.
     assert {c.channel for c in complaints} == {
         Channel.WEB,
+        Channel.FEEDBACK,
         Channel.PHONE,
         Channel.EMAIL,
         Channel.LETTER,
