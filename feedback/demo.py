@@ -244,11 +244,11 @@ def _survey(
     taken = units[: int(len(units) * answered_share)]
     # Answers come in, and paper forms are entered, between 9:00 and 21:00.
     last = min(answer_until, survey.closes_at)
-    days = max(1, (last - survey.opens_at).days)
+    span_days = max(1, (last - survey.opens_at).days)
     moments = sorted(
         min(
             last - timedelta(minutes=5),
-            survey.opens_at + timedelta(days=rng.randrange(days), hours=rng.uniform(9, 21)),
+            survey.opens_at + timedelta(days=rng.randrange(span_days), hours=rng.uniform(9, 21)),
         )
         for _ in taken
     )
