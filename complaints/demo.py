@@ -238,6 +238,29 @@ def _hours(rng: random.Random, low: float, high: float) -> timedelta:
     return timedelta(hours=rng.uniform(low, high))
 
 
+# People file, record, handle and call back between 8:00 and 22:00.
+DAY_STARTS, DAY_ENDS = 8, 22
+
+
+def earlier_in_the_day(moment: datetime) -> datetime:
+    """A filing at night moved back into the day before it, so it stays in the past."""
+    hour = timezone.localtime(moment).hour
+    if hour < DAY_STARTS:
+        return moment - timedelta(hours=10)
+    if hour >= DAY_ENDS:
+        return moment - timedelta(hours=3)
+    return moment
+
+
+def in_office_hours(moment: datetime) -> datetime:
+    """A step that would fall at night waits for the next morning."""
+    local = timezone.localtime(moment)
+    if DAY_STARTS <= local.hour < DAY_ENDS:
+        return moment
+    day = local.date() + timedelta(days=1 if local.hour >= DAY_ENDS else 0)
+    return clock.local_midnight(day) + timedelta(hours=DAY_STARTS, minutes=local.minute)
+
+
 def seed(
     *,
     compound: Compound,
@@ -259,7 +282,8 @@ def seed(
     ages = [timedelta(days=rng.uniform(1.5, DAYS)) for _ in range(COUNT - len(_RECENT))]
     # The last days' complaints are the demo owners' own, so they have news waiting.
     stories: list[tuple[datetime, int, list[str] | None, Category]] = [
-        (now - age, index, None, categories[index % len(categories)]) for index, age in enumerate(ages)
+        (earlier_in_the_day(now - age), index, None, categories[index % len(categories)])
+        for index, age in enumerate(ages)
     ]
     by_code = {category.code: category for category in categories}
     stories += [
@@ -279,7 +303,7 @@ def seed(
                 _live(rng, story, committee, staff, now, _fate(rng))
                 closed += _publish(story, committee, now, publish=closed % 2 == 0)
             else:
-                _recent(story, committee, staff, filed, steps)
+                _recent(story, committee, staff, filed, steps, now)
     return COUNT
 
 
@@ -291,7 +315,7 @@ def _publish(story: _Story, committee: User, now: datetime, *, publish: bool) ->
     complaint = Complaint.objects.select_related("compound", "building", "category").get(pk=story.complaint.pk)
     if complaint.status != Status.CLOSED or complaint.closed_at is None:
         return 0
-    moment = complaint.closed_at + timedelta(days=1)
+    moment = in_office_hours(complaint.closed_at + timedelta(days=1))
     if publish and moment < now:
         result = complaint.result.strip().rstrip("。.;")
         summary = f"{complaint.title}: {result}." if story.english else f"{complaint.title}：{result}。"
@@ -503,15 +527,20 @@ def _live(rng: random.Random, story: _Story, committee: User, staff: User, now: 
         else:
             plan += [("callback_solved", callback)]
     for action, delay in plan:
-        moment = moment + delay
+        moment = moment + delay if action == "auto_close" else in_office_hours(moment + delay)
         if moment > now - timedelta(hours=1):
             return
         _step(story, action, moment, committee, staff, rng)
 
 
-def _recent(story: _Story, committee: User, staff: User, filed: datetime, steps: list[str]) -> None:
+def _recent(story: _Story, committee: User, staff: User, filed: datetime, steps: list[str], now: datetime) -> None:
     rng = random.Random(story.complaint.pk)  # noqa: S311
     moment = filed
-    for action in steps:
+    for done, action in enumerate(steps, start=1):
+        left = len(steps) - done
         moment = moment + timedelta(hours=1 if action == "assign" else 3)
+        # In the day when the steps still left fit before now; these cases are hours old.
+        daytime = in_office_hours(moment)
+        if daytime + timedelta(hours=3 * left) < now - timedelta(minutes=30):
+            moment = daytime
         _step(story, action, moment, committee, staff, rng)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from committee_site import clock
 from committee_site.models import Compound, ServiceArea, Unit, User
+from complaints import demo as complaint_demo
 from complaints import services as complaint_services
 from complaints.models import Category, Complaint, Priority
 from feedback.models import Callback, FeedbackEntry, Survey
@@ -139,13 +140,9 @@ ENTRIES: list[tuple[float, int, str, str, str, str, int | None, bool, str, str]]
 
 
 def _office_hours(moment: datetime, now: datetime) -> datetime:
-    """The moment, or the next morning at 9:30 when it falls at night: the
-    committee answers in the day. Never later than now."""
-    local = timezone.localtime(moment)
-    if not 9 <= local.hour < 21:
-        day = local.date() + timedelta(days=1 if local.hour >= 21 else 0)
-        moment = clock.local_midnight(day) + timedelta(hours=9, minutes=30)
-    return min(moment, now - timedelta(minutes=20))
+    """The moment, or the next morning when it falls at night: the committee
+    answers in the day. Never later than now."""
+    return min(complaint_demo.in_office_hours(moment), now - timedelta(minutes=20))
 
 
 def seed_entries(*, compound: Compound, committee: User, owners: Sequence[User], now: datetime) -> int:
@@ -241,6 +238,8 @@ def _survey(
     online = {unit.pk: owner for owner in owners if owner not in skip for unit in owner.owner_profile.units.all()}
     units = list(Unit.objects.filter(building__compound=compound).select_related("building").order_by("pk"))
     rng.shuffle(units)
+    # Owners with an account are told the survey opened and answer first, online.
+    units.sort(key=lambda unit: unit.pk not in online)
     taken = units[: int(len(units) * answered_share)]
     # Answers come in, and paper forms are entered, between 9:00 and 21:00.
     last = min(answer_until, survey.closes_at)

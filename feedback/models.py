@@ -140,6 +140,7 @@ class Callback(models.Model):
         verbose_name_plural = _("callbacks")
         indexes = [
             models.Index(fields=["compound", "due_at", "id"], name="callback_compound_due"),
+            models.Index(fields=["compound", "-done_at", "-id"], name="callback_compound_done"),
             models.Index(fields=["assigned_to", "status", "due_at"], name="callback_assignee"),
             models.Index(fields=["complaint", "-created_at"], name="callback_complaint"),
         ]

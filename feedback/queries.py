@@ -40,11 +40,15 @@ from feedback.models import (
 
 # --- callbacks (回访) ------------------------------------------------------------------
 
-# The callback list's two orders, each served by the (compound, due_at, id)
-# and (assigned_to, status, due_at) indexes: what is still to do by its due
+# The callback list's orders, each served by the (compound, due_at, id) and
+# (assigned_to, status, due_at) indexes: what is still to do by its due
 # date, the earliest (the overdue ones) first; what was done, latest first.
 TO_CALL_ORDER = ("due_at", "id")
 DONE_ORDER = ("-due_at", "-id")
+# Callbacks with an outcome are listed by when it was recorded, latest
+# first (the (compound, done_at, id) index); cancelled and lapsed ones have
+# no such moment and keep the due-date order.
+RECORDED_ORDER = ("-done_at", "-id")
 # How many of the latest done callbacks the list shows under the ones to make.
 RECENT_DONE = 10
 # Callback coverage looks back this many days.
@@ -72,14 +76,19 @@ def callback_list(
     status = data.get("status") or TO_CALL
     statuses = Callback.DONE_STATUSES if status == DONE else (status,)
     queryset = queryset.filter(status__in=statuses)
-    ordering = TO_CALL_ORDER if status == TO_CALL else DONE_ORDER
+    if status == TO_CALL:
+        ordering = TO_CALL_ORDER
+    elif set(statuses) <= set(Callback.DONE_STATUSES):
+        ordering = RECORDED_ORDER
+    else:
+        ordering = DONE_ORDER
     return queryset.select_related(*LIST_RELATED), ordering
 
 
 def callbacks_recently_done(user: User, compound_ids: Iterable[int], data: dict[str, Any]) -> list[Callback]:
     """The latest callbacks made, shown under the ones still to make."""
     queryset = _scoped(user, compound_ids, data).filter(status__in=Callback.DONE_STATUSES)
-    return list(queryset.select_related(*LIST_RELATED).order_by(*DONE_ORDER)[:RECENT_DONE])
+    return list(queryset.select_related(*LIST_RELATED).order_by(*RECORDED_ORDER)[:RECENT_DONE])
 
 
 def callbacks_to_make(user: User) -> list[Callback]:

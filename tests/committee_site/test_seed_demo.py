@@ -1,4 +1,5 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -30,6 +31,7 @@ from complaints.models import (
     StatusCount,
 )
 from complaints.services import next_due
+from feedback.models import Callback, Survey
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +143,18 @@ def test_seed_demo_tells_one_coherent_story():
         assert mine.count() >= 5, username
         assert mine.filter(read_at__isnull=True).count() >= 2, username
         assert not mine.filter(created_at__gt=now).exists(), username
+
+    # People act in the day: what anyone did on the cases older than a fortnight
+    # (filing, recording, handling, calling back, publishing) falls between 8:00 and 22:00.
+    older = ComplaintEvent.objects.filter(complaint__submitted_at__lt=now - timedelta(days=14), actor__isnull=False)
+    hours = {timezone.localtime(at).hour for at in older.values_list("at", flat=True)}
+    assert hours <= set(range(8, 22))
+    assert len(hours) >= 12
+    called = Callback.objects.filter(done_by__isnull=False, done_at__lt=now - timedelta(days=14))
+    assert {timezone.localtime(at).hour for at in called.values_list("done_at", flat=True)} <= set(range(8, 22))
+    # The open survey's first answers came in online, from owners the opening notice reached.
+    survey = Survey.objects.latest("opens_at")
+    assert survey.answers.filter(on_paper=False).exists()
 
     # Each owner writes in their own language.
     owner_titles = list(Complaint.objects.filter(complainant__username="owner").values_list("title", flat=True))

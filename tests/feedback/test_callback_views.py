@@ -515,3 +515,14 @@ def test_the_list_pages_by_due_date_and_shows_the_latest_done_under_the_first_pa
     assert rest[0].due_at > items[-1].due_at
     assert second.context["recent"] == []
     assert 'data-testid="recent-done"' not in second.content.decode()
+
+
+def test_done_callbacks_are_listed_by_when_their_outcome_was_recorded_latest_first(compound, committee_member):
+    # Due late but recorded early, and the other way round: the list follows the recording.
+    _callbacks(compound, [("solved", -24, -200), ("unsolved", -300, -5), ("unreached", -100, -50)])
+    client = client_for(committee_member)
+    recorded = [c.done_at for c in client.get(LIST).context["recent"]]
+    assert recorded == sorted(recorded, reverse=True)
+    assert len(recorded) == 3
+    listed = [c.status for c in client.get(LIST, {"status": "done"}).context["page"].items]
+    assert listed == ["unsolved", "unreached", "solved"]
