@@ -65,6 +65,11 @@ def task_limit_problems(celery_app: Celery = app) -> list[str]:
         if not soft or not hard:
             problems.append(f"{name} has no soft and hard time limit (CELERY_TASK_SOFT_TIME_LIMIT, _TIME_LIMIT)")
             continue
+        if task.acks_late and not getattr(task, "idempotent", False):
+            problems.append(
+                f"{name} is acknowledged after it ran (acks_late) but not marked safe to run twice: "
+                "claim its work in the database and give it tasks_queue.IDEMPOTENT, or drop acks_late"
+            )
         if soft >= hard:
             problems.append(f"{name}: the soft time limit ({soft} s) must be below the hard one ({hard} s)")
         delay = max(task.default_retry_delay or 0, getattr(task, "max_countdown", 0) or 0)

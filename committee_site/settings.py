@@ -372,8 +372,9 @@ elif CELERY_BROKER_URL.startswith(("redis", "rediss", "sentinel")):
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Acknowledged when received, unless a task says it is safe to run twice
+# (committee_site.tasks_queue.IDEMPOTENT): then after it ran.
+CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # No task may hang a worker: at the soft limit the task gets SoftTimeLimitExceeded
 # (and releases its claim), at the hard limit the worker kills it. Tasks that work

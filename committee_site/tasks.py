@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from committee_site import services
-from committee_site.tasks_queue import enqueue
+from committee_site.tasks_queue import IDEMPOTENT, enqueue
 
 # Limits for the tasks that work through a batch (a sweep, a fan-out, every
 # due complaint): longer than the defaults in settings (CELERY_TASK_*_TIME_LIMIT).
@@ -15,7 +15,8 @@ BATCH_SOFT_TIME_LIMIT = 300
 BATCH_TIME_LIMIT = 360
 
 
-@shared_task(bind=True, max_retries=services.EMAIL_MAX_ATTEMPTS, default_retry_delay=60)
+# The e-mail is claimed by a conditional update: a second run finds it sent.
+@shared_task(bind=True, max_retries=services.EMAIL_MAX_ATTEMPTS, default_retry_delay=60, **IDEMPOTENT)
 def email_send_task(self, email_id: int) -> bool:  # type: ignore[no-untyped-def]
     try:
         return services.email_send(email_id=email_id)
@@ -24,7 +25,8 @@ def email_send_task(self, email_id: int) -> bool:  # type: ignore[no-untyped-def
         raise self.retry(exc=exc) from exc
 
 
-@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
+# Queues the pending e-mails; their claims keep a second sweep from sending any twice.
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
 def notification_emails_sweep() -> int:
     email_ids = services.email_sweep()
     for email_id in email_ids:
@@ -34,7 +36,7 @@ def notification_emails_sweep() -> int:
     return len(email_ids)
 
 
-@shared_task
+@shared_task(**IDEMPOTENT)
 def ping(token: str) -> str:
     """Answers with what it was given: proves a worker is consuming the queue."""
     return f"pong:{token}"

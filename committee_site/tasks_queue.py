@@ -18,6 +18,14 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
+# The options of a task whose work is claimed in the database (a conditional
+# update, a unique row), so running it twice does nothing twice. Only such a
+# task is acknowledged after it ran (acks_late): a worker killed mid-run puts
+# the message back for another worker. The start-up check refuses acks_late
+# on a task not marked so (committee_site/celery.py).
+IDEMPOTENT: dict[str, bool] = {"acks_late": True, "reject_on_worker_lost": True, "idempotent": True}
+
+
 def enqueue(task: Any, *ids: int) -> bool:
     """Publish `task(*ids)` now. False, with the error logged, when the broker refused."""
     if task.app.conf.task_always_eager:

@@ -7,17 +7,17 @@ from __future__ import annotations
 from celery import shared_task
 
 from committee_site.tasks import BATCH_SOFT_TIME_LIMIT, BATCH_TIME_LIMIT
-from committee_site.tasks_queue import enqueue
+from committee_site.tasks_queue import IDEMPOTENT, enqueue
 from inspections import services
 from inspections.models import InspectionPlan
 
 
-@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
 def inspection_plan_materialise(plan_id: int) -> int:
     return len(services.inspection_plan_materialise(plan_id=plan_id))
 
 
-@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
 def inspection_plans_materialise() -> int:
     """Fan out one task per active plan, then remind the participants of the next days."""
     plan_ids = list(InspectionPlan.objects.filter(active=True).values_list("pk", flat=True))
@@ -29,6 +29,6 @@ def inspection_plans_materialise() -> int:
     return len(plan_ids)
 
 
-@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
 def joint_inspection_coverage_warn() -> int:
     return len(services.joint_coverage_warn())

@@ -156,6 +156,41 @@ def test_start_up_check_counts_a_countdown_a_task_declares(redis_conf):
         app.tasks.unregister("tests.later")
 
 
+def test_only_tasks_safe_to_run_twice_are_acknowledged_after_they_ran():
+    app.loader.import_default_modules()
+    assert app.conf.task_acks_late is False
+    # Every task of the project claims its work in the database, so each is
+    # marked idempotent and acknowledged late; a new one is not, unless it says so.
+    assert {
+        name: (app.tasks[name].acks_late, app.tasks[name].reject_on_worker_lost) for name in PROJECT_TASKS
+    } == dict.fromkeys(PROJECT_TASKS, (True, True))
+    assert all(app.tasks[name].idempotent for name in PROJECT_TASKS)
+
+    @app.task(name="tests.plain")
+    def plain() -> None:
+        pass
+
+    try:
+        assert app.tasks["tests.plain"].acks_late is False
+        assert task_limit_problems() == []
+    finally:
+        app.tasks.unregister("tests.plain")
+
+
+def test_start_up_check_refuses_acks_late_on_a_task_not_marked_idempotent():
+    @app.task(name="tests.unsafe", acks_late=True)
+    def unsafe() -> None:
+        pass
+
+    try:
+        assert task_limit_problems() == [
+            "tests.unsafe is acknowledged after it ran (acks_late) but not marked safe to run twice: "
+            "claim its work in the database and give it tasks_queue.IDEMPOTENT, or drop acks_late"
+        ]
+    finally:
+        app.tasks.unregister("tests.unsafe")
+
+
 def test_start_up_check_refuses_a_soft_limit_not_below_the_hard_one(monkeypatch):
     # A task takes the settings' limits when it is registered.
     monkeypatch.setattr(app.tasks["committee_site.tasks.email_send_task"], "soft_time_limit", 90)
