@@ -16,6 +16,7 @@ from committee_site.models import (
     OutgoingEmail,
     OwnerApplication,
     OwnerProfile,
+    PeriodicRun,
     ServiceArea,
     ServiceContract,
     ServiceStandard,
@@ -214,6 +215,48 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
     list_display = ("subject", "to", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("to", "subject")
+
+
+@admin.register(PeriodicRun)
+class PeriodicRunAdmin(ReadOnlyAdmin):
+    """Every beat entry with its last run and last failure; the entries that
+    never ran are named above the list, since they have no row yet."""
+
+    list_display = (
+        "task",
+        "schedule",
+        "last_started_at",
+        "last_succeeded_at",
+        "last_duration",
+        "last_failed_at",
+        "short_error",
+        "runs",
+        "failures",
+    )
+    ordering = ("task",)
+
+    @staticmethod
+    def _schedules() -> dict[str, str]:
+        from committee_site.celery import app as celery_app
+
+        # "<crontab: */15 * * * * (m/h/dM/MY/d)>" read as the crontab line "*/15 * * * *".
+        return {
+            entry["task"]: str(entry["schedule"]).removeprefix("<crontab: ").removesuffix(" (m/h/dM/MY/d)>")
+            for entry in celery_app.conf.beat_schedule.values()
+        }
+
+    @admin.display(description=_("schedule"))
+    def schedule(self, run: PeriodicRun) -> str:
+        return self._schedules().get(run.task, "—")
+
+    @admin.display(description=_("last error"))
+    def short_error(self, run: PeriodicRun) -> str:
+        return run.last_error[:120]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        recorded = set(PeriodicRun.objects.values_list("task", flat=True))
+        never_run = sorted(set(self._schedules()) - recorded)
+        return super().changelist_view(request, {**(extra_context or {}), "never_run": never_run})
 
 
 @admin.register(AuditEvent)

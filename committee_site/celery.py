@@ -1,7 +1,9 @@
 """The Celery app. The beat schedule lives here, in code, so every
 installation runs the same periodic work."""
 
+import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,8 @@ from celery.schedules import crontab
 from django.core import checks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "committee_site.settings")
+
+log = logging.getLogger(__name__)
 
 app = Celery("committee_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -98,6 +102,50 @@ def _refuse_unsafe_limits(sender: object = None, **kwargs: object) -> None:
     problems = task_limit_problems()
     if problems:
         raise SystemExit("Refusing to start Celery with this configuration:\n- " + "\n- ".join(problems))
+
+
+def _periodic(task: Any) -> bool:
+    return task is not None and task.name in {entry["task"] for entry in app.conf.beat_schedule.values()}
+
+
+# When each periodic task started in this process, by task id.
+_started: dict[str, float] = {}
+
+
+@signals.task_prerun.connect
+def _periodic_run_started(task_id: str = "", task: Any = None, **kwargs: object) -> None:
+    if not _periodic(task):
+        return
+    _started[task_id] = time.monotonic()
+    try:
+        from committee_site.services import periodic_run_started
+
+        periodic_run_started(task=task.name)
+    except Exception:
+        # The admin's record of the run must never stop the run.
+        log.exception("Could not record the start of %s", task.name)
+
+
+def _periodic_run_finished(task: Any, error: str) -> None:
+    took = time.monotonic() - _started.pop(task.request.id or "", time.monotonic())
+    try:
+        from committee_site.services import periodic_run_finished
+
+        periodic_run_finished(task=task.name, took=took, error=error)
+    except Exception:
+        log.exception("Could not record the end of %s", task.name)
+
+
+@signals.task_success.connect
+def _periodic_run_succeeded(sender: Any = None, **kwargs: object) -> None:
+    if _periodic(sender):
+        _periodic_run_finished(sender, "")
+
+
+@signals.task_failure.connect
+def _periodic_run_failed(sender: Any = None, exception: BaseException | None = None, **kwargs: object) -> None:
+    if _periodic(sender):
+        _periodic_run_finished(sender, f"{type(exception).__name__}: {exception}")
 
 
 app.conf.beat_schedule = {

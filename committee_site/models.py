@@ -601,6 +601,28 @@ class OutgoingEmail(models.Model):
         return f"{self.to}: {self.subject}"
 
 
+class PeriodicRun(models.Model):
+    """The last run and the last failure of one periodic task, for the site
+    admin: a beat entry whose last success is old, or whose last failure is
+    new, is work nobody is doing."""
+
+    task = models.CharField(_("task"), max_length=200, unique=True)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_succeeded_at = models.DateTimeField(_("last succeeded"), null=True, blank=True)
+    last_duration = models.FloatField(_("last run took (s)"), null=True, blank=True)
+    last_failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("periodic task run")
+        verbose_name_plural = _("periodic task runs")
+
+    def __str__(self) -> str:
+        return self.task
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def for_user(self, user: User) -> NotificationQuerySet:
         return self.filter(recipient=user)

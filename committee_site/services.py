@@ -27,6 +27,7 @@ from committee_site.models import (
     OutgoingEmail,
     OwnerApplication,
     OwnerProfile,
+    PeriodicRun,
     ReferenceCounter,
     TimeLimits,
     Unit,
@@ -289,6 +290,27 @@ def email_sweep(*, now: Any = None) -> list[int]:
 
 
 # --- notifications ------------------------------------------------------------
+
+
+# Run bookkeeping of the periodic tasks, written by the Celery app around each
+# run. No audit row: it is the machine's log, written every few minutes, and
+# no person did anything.
+def periodic_run_started(*, task: str) -> None:
+    PeriodicRun.objects.get_or_create(task=task)
+    PeriodicRun.objects.filter(task=task).update(last_started_at=clock.now(), runs=F("runs") + 1)
+
+
+def periodic_run_finished(*, task: str, took: float, error: str = "") -> None:
+    PeriodicRun.objects.get_or_create(task=task)
+    if error:
+        changes: dict[str, Any] = {
+            "last_failed_at": clock.now(),
+            "last_error": error[:4000],
+            "failures": F("failures") + 1,
+        }
+    else:
+        changes = {"last_succeeded_at": clock.now()}
+    PeriodicRun.objects.filter(task=task).update(last_duration=round(took, 3), **changes)
 
 
 def notification_mark_read(*, notification: Notification) -> None:

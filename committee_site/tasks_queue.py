@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 # task is acknowledged after it ran (acks_late): a worker killed mid-run puts
 # the message back for another worker. The start-up check refuses acks_late
 # on a task not marked so (committee_site/celery.py).
-IDEMPOTENT: dict[str, bool] = {"acks_late": True, "reject_on_worker_lost": True, "idempotent": True}
+IDEMPOTENT: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True, "idempotent": True}
 
 
 def enqueue(task: Any, *ids: int) -> bool:
