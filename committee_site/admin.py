@@ -2,9 +2,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from committee_site.models import (
     AuditEvent,
@@ -24,7 +26,7 @@ from committee_site.models import (
     Unit,
     User,
 )
-from committee_site.services import time_limits_update
+from committee_site.services import email_requeue, time_limits_update
 
 admin.site.site_header = _("Committee site administration")
 admin.site.site_title = _("Committee site")
@@ -212,9 +214,27 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(ReadOnlyAdmin):
-    list_display = ("subject", "to", "status", "attempts", "created_at", "sent_at")
+    """What the mail server refused, and when it is tried again; failed
+    e-mails can be sent again once the mail settings are fixed."""
+
+    list_display = ("subject", "to", "status", "attempts", "next_attempt_at", "short_error", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("to", "subject")
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, email: OutgoingEmail) -> str:
+        return email.last_error[:120]
+
+    @admin.action(description=_("Send the failed e-mails again"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+        assert isinstance(request.user, User)
+        queued = email_requeue(emails=list(queryset), by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", queued) % {"count": queued},
+        )
 
 
 @admin.register(PeriodicRun)

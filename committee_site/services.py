@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Field, Model
+from django.db.models import F, Field, Model, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,10 @@ from committee_site.workflow import StateMachine
 log = logging.getLogger(__name__)
 
 EMAIL_MAX_ATTEMPTS = 5
+# A mail server that refuses is tried again after 5, 10, 20 and 40 minutes
+# (the sweep's beat picks the e-mail up), then the e-mail is failed and the
+# admin sees it with its error. The wait lives in the row, not in the broker.
+EMAIL_FIRST_RETRY = timedelta(minutes=5)
 # A claim older than this belongs to a worker that died mid-send.
 EMAIL_STALE_CLAIM = timedelta(minutes=15)
 # A pending e-mail older than this lost its task (broker down at commit time).
@@ -266,7 +270,11 @@ def email_send(*, email_id: int) -> bool:
         attempts = email.attempts + 1
         status = OutgoingEmail.Status.FAILED if attempts >= EMAIL_MAX_ATTEMPTS else OutgoingEmail.Status.PENDING
         OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.SENDING).update(
-            status=status, attempts=attempts, last_error=repr(exc)[:2000], claimed_at=None
+            status=status,
+            attempts=attempts,
+            last_error=repr(exc)[:2000],
+            claimed_at=None,
+            next_attempt_at=timezone.now() + EMAIL_FIRST_RETRY * 2 ** (attempts - 1),
         )
         log.warning("e-mail %s to %s failed (attempt %s): %r", email_id, email.to, attempts, exc)
         raise
@@ -282,11 +290,30 @@ def email_sweep(*, now: Any = None) -> list[int]:
     OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENDING, claimed_at__lt=now - EMAIL_STALE_CLAIM).update(
         status=OutgoingEmail.Status.PENDING, claimed_at=None
     )
+    lost = Q(next_attempt_at__isnull=True, created_at__lt=now - EMAIL_LOST_TASK)
     return list(
-        OutgoingEmail.objects.filter(
-            status=OutgoingEmail.Status.PENDING, created_at__lt=now - EMAIL_LOST_TASK
-        ).values_list("pk", flat=True)[:500]
+        OutgoingEmail.objects.filter(lost | Q(next_attempt_at__lte=now), status=OutgoingEmail.Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
     )
+
+
+@transaction.atomic
+def email_requeue(*, emails: Sequence[OutgoingEmail], by: User) -> int:
+    """The site admin sends failed e-mails again, with a fresh count of attempts
+    (after fixing the mail settings, say). Returns how many were queued."""
+    from committee_site.tasks import email_send_task
+
+    queued = 0
+    for email in emails:
+        if not OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.FAILED).update(
+            status=OutgoingEmail.Status.PENDING, attempts=0, next_attempt_at=None, claimed_at=None
+        ):
+            continue
+        audit_record(actor=by, action="email_requeue", obj=email, data={"to": email.to, "error": email.last_error})
+        enqueue_on_commit(email_send_task, email.pk)
+        queued += 1
+    return queued
 
 
 # --- notifications ------------------------------------------------------------

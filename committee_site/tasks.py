@@ -16,13 +16,11 @@ BATCH_TIME_LIMIT = 360
 
 
 # The e-mail is claimed by a conditional update: a second run finds it sent.
-@shared_task(bind=True, max_retries=services.EMAIL_MAX_ATTEMPTS, default_retry_delay=60, **IDEMPOTENT)
-def email_send_task(self, email_id: int) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        return services.email_send(email_id=email_id)
-    except Exception as exc:
-        # email_send put the e-mail back to pending (or failed) before raising.
-        raise self.retry(exc=exc) from exc
+# No Celery retry: a failed attempt leaves the row pending with its next
+# attempt's time (the back-off), and the sweep queues it then.
+@shared_task(**IDEMPOTENT)
+def email_send_task(email_id: int) -> bool:
+    return services.email_send(email_id=email_id)
 
 
 # Queues the pending e-mails; their claims keep a second sweep from sending any twice.
