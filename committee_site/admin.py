@@ -212,20 +212,21 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_select_related = ("recipient",)
 
 
+@admin.display(description=_("last error"))
+def short_error(row: OutgoingEmail | PeriodicRun) -> str:
+    return row.last_error[:120]
+
+
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(ReadOnlyAdmin):
     """What the mail server refused, and when it is tried again; failed
     e-mails can be sent again once the mail settings are fixed."""
 
-    list_display = ("subject", "to", "status", "attempts", "next_attempt_at", "short_error", "created_at", "sent_at")
+    list_display = ("subject", "to", "status", "attempts", "next_attempt_at", short_error, "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("to", "subject")
     date_hierarchy = "created_at"
     actions = ["send_again"]
-
-    @admin.display(description=_("last error"))
-    def short_error(self, email: OutgoingEmail) -> str:
-        return email.last_error[:120]
 
     @admin.action(description=_("Send the failed e-mails again"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
@@ -249,7 +250,7 @@ class PeriodicRunAdmin(ReadOnlyAdmin):
         "last_succeeded_at",
         "last_duration",
         "last_failed_at",
-        "short_error",
+        short_error,
         "runs",
         "failures",
     )
@@ -268,10 +269,6 @@ class PeriodicRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("schedule"))
     def schedule(self, run: PeriodicRun) -> str:
         return self._schedules().get(run.task, "—")
-
-    @admin.display(description=_("last error"))
-    def short_error(self, run: PeriodicRun) -> str:
-        return run.last_error[:120]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         recorded = set(PeriodicRun.objects.values_list("task", flat=True))
