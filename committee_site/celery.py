@@ -166,6 +166,11 @@ app.conf.beat_schedule = {
         "task": "inspections.tasks.inspection_plans_materialise",
         "schedule": crontab(minute=40, hour=6),
     },
+    # Creates the reminders that come due and sends the due ones (committee_site/reminders.py).
+    "reminders-sweep": {
+        "task": "committee_site.tasks.reminders_sweep_task",
+        "schedule": float(os.environ.get("REMINDERS_SWEEP_SECONDS", "300")),
+    },
     "joint-inspection-coverage-warn": {
         "task": "inspections.tasks.joint_inspection_coverage_warn",
         "schedule": crontab(minute=50, hour=8, day_of_week="mon"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from committee_site import clock
@@ -56,9 +56,18 @@ class BilingualName(models.Model):
         return self.name
 
 
+class ReminderEmail(models.TextChoices):
+    IMMEDIATE = "immediate", _("One e-mail per reminder, at once")
+    DIGEST = "digest", _("One e-mail a day listing the day's reminders")
+
+
 class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
+    # In-app notifications are always immediate; this chooses only the e-mail copy.
+    reminder_email = models.CharField(
+        _("reminders by e-mail"), max_length=10, choices=ReminderEmail.choices, default=ReminderEmail.IMMEDIATE
     )
 
     if TYPE_CHECKING:
@@ -710,3 +719,106 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ReminderQuerySet(models.QuerySet["Reminder"]):
+    def visible_to(self, user: User) -> ReminderQuerySet:
+        """The committee sees every reminder of its compounds; nobody else sees this list."""
+        from committee_site.access import user_access
+
+        return self.filter(compound_id__in=user_access(user).committee_compound_ids)
+
+    def due(self, now: datetime) -> ReminderQuerySet:
+        return self.filter(status=Reminder.Status.PENDING, send_at__lte=now)
+
+
+class Reminder(models.Model):
+    """One reminder to one person about one deadline. The unique key (what,
+    which object, which deadline, whom, which round) is the claim: the sweep
+    creates the row at most once, and sends it only by moving it from pending
+    to sent with a conditional update, in the transaction that writes the
+    notification. Round 0 is before the deadline, round n the nth after it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("reminder status", "Upcoming")
+        SENT = "sent", pgettext_lazy("reminder status", "Sent")
+        CANCELLED = "cancelled", pgettext_lazy("reminder status", "Cancelled")
+
+    class CancelReason(models.TextChoices):
+        DEADLINE_MOVED = "deadline_moved", _("The deadline moved")
+        NO_LONGER_DUE = "no_longer_due", _("No longer due")
+        NOT_CONCERNED = "not_concerned", _("No longer concerns this person")
+        TOO_LATE = "too_late", _("Replaced by a later reminder")
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=60)
+    compound = models.ForeignKey(Compound, verbose_name=_("compound"), on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    # "<model>:<pk>" of what the reminder is about, e.g. complaint:12.
+    subject = models.CharField(_("about"), max_length=60)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    send_at = models.DateTimeField(_("send at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=20, choices=CancelReason.choices, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    notification = models.OneToOneField(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminder",
+    )
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [
+            # The sweep's "what is due": only pending rows, however many were sent.
+            models.Index(fields=["send_at", "id"], condition=Q(status="pending"), name="reminder_pending_due"),
+            models.Index(fields=["compound", "status", "send_at", "id"], name="reminder_compound_send"),
+            models.Index(fields=["compound", "-sent_at", "-id"], name="reminder_compound_sent"),
+            models.Index(fields=["recipient", "sent_at"], name="reminder_recipient_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @staticmethod
+    def make_key(*, kind: str, subject: str, deadline: datetime, recipient_id: int, round: int) -> str:
+        return f"{kind}|{subject}|{deadline.astimezone(UTC):%Y%m%dT%H%M%S}|{recipient_id}|{round}"
+
+
+class ReminderDigest(models.Model):
+    """The day's reminders in one e-mail to a person who chose the digest:
+    the unique (recipient, day) row, claimed like a reminder, sends it once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("reminder status", "Upcoming")
+        SENT = "sent", pgettext_lazy("reminder status", "Sent")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    email = models.OneToOneField(
+        OutgoingEmail, verbose_name=_("e-mail"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("reminder digest")
+        verbose_name_plural = _("reminder digests")
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="reminderdigest_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.day}"

@@ -376,6 +376,9 @@ CELERY_RESULT_EXPIRES = 3600
 # (committee_site.tasks_queue.IDEMPOTENT): then after it ran.
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue tasks go to and workers read unless told otherwise: installations
+# (or test runs) that share one broker keep apart by naming their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # No task may hang a worker: at the soft limit the task gets SoftTimeLimitExceeded
 # (and releases its claim), at the hard limit the worker kills it. Tasks that work
 # through batches set longer limits of their own (committee_site.tasks.BATCH_*).

@@ -34,6 +34,15 @@ def notification_emails_sweep() -> int:
     return len(email_ids)
 
 
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
+def reminders_sweep_task() -> dict[str, dict[str, int]]:
+    # The Reminder rows are the claims: two sweeps at once, or one after a
+    # killed worker, send each reminder once.
+    from committee_site.reminders import reminders_sweep
+
+    return reminders_sweep().as_dict()
+
+
 @shared_task(**IDEMPOTENT)
 def ping(token: str) -> str:
     """Answers with what it was given: proves a worker is consuming the queue."""

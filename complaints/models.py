@@ -253,6 +253,8 @@ class Complaint(models.Model):
             models.Index(fields=["compound", "-updated_at", "-id"], name="complaint_compound_updated"),
             models.Index(fields=["assignee", "status", "next_due_at"], name="complaint_assignee_due"),
             models.Index(fields=["complainant", "-submitted_at", "-id"], name="complaint_complainant"),
+            # The reminder sweep's window over every compound: only cases that wait for a deadline.
+            models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="complaint_next_due"),
         ]
 
     def __str__(self) -> str:

@@ -13,3 +13,8 @@ class FeedbackConfig(AppConfig):
         from feedback.services.callbacks import complaint_followed
 
         TRANSITIONS.follow(complaint_followed)
+
+        from committee_site import reminders
+        from feedback.reminders import CallbackDue
+
+        reminders.register(CallbackDue())

@@ -143,6 +143,8 @@ class Callback(models.Model):
             models.Index(fields=["compound", "-done_at", "-id"], name="callback_compound_done"),
             models.Index(fields=["assigned_to", "status", "due_at"], name="callback_assignee"),
             models.Index(fields=["complaint", "-created_at"], name="callback_complaint"),
+            # The reminder sweep's window: pending callbacks only.
+            models.Index(fields=["due_at"], condition=Q(status="pending"), name="callback_pending_due"),
         ]
 
     def __str__(self) -> str:
