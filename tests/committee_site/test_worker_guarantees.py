@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -107,9 +108,13 @@ def test_task_queued_in_a_rolled_back_transaction_never_runs(transactional_db, c
     rolled_back = OutgoingEmail.objects.create(to="rolled-back@example.org", subject="s", body="b")
     committed = OutgoingEmail.objects.create(to="committed@example.org", subject="s", body="b")
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_on_commit(email_send_task, rolled_back.pk)
-        raise RuntimeError("the action failed after asking for the e-mail")
+    def action_that_fails() -> None:
+        with transaction.atomic():
+            enqueue_on_commit(email_send_task, rolled_back.pk)
+            raise RuntimeError("the action failed after asking for the e-mail")
+
+    with pytest.raises(RuntimeError):
+        action_that_fails()
     with transaction.atomic():
         enqueue_on_commit(email_send_task, committed.pk)
     _drained(celery_processes)
@@ -160,7 +165,8 @@ def test_worker_tries_a_refusing_mail_server_five_times_then_the_admin_sees_it_f
 
 def _messages_waiting(queue: str) -> int:
     with app.connection_for_write() as conn:
-        return int(conn.default_channel.queue_declare(queue, passive=False).message_count)
+        channel: Any = conn.default_channel
+        return int(channel.queue_declare(queue, passive=False).message_count)
 
 
 def _flush_broker() -> None:
