@@ -19,6 +19,7 @@ TOP = {
     "dashboard.py",
     "reports.py",
     "seed_demo.py",
+    "seed_scale.py",
     "links.py",
 }
 ALLOWED = {
