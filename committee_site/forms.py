@@ -13,7 +13,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from committee_site.models import Building, Language, OwnerApplication, Unit, User, phone_validator
+from committee_site.models import Building, Language, OwnerApplication, ReminderEmail, Unit, User, phone_validator
 
 # The dates anyone may type or put in a link. The site's records begin after
 # 2000, and a year past 2100 is a typo; within these bounds date arithmetic
@@ -175,6 +175,15 @@ class RejectApplicationForm(VersionForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ReminderEmailForm(forms.Form):
+    reminder_email = forms.ChoiceField(
+        label=_("Reminders by e-mail"),
+        choices=ReminderEmail.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text=_("Either way, every reminder is on your notifications page at once."),
+    )
 
 
 class LocalisedPasswordResetForm(PasswordResetForm):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/apply/", views.apply_view, name="apply"),
     path("accounts/apply/done/", views.apply_done_view, name="apply_done"),
     path("accounts/", views.account_view, name="account"),
+    path("accounts/reminders/", views.account_reminder_email_view, name="account_reminder_email"),
     path(
         "accounts/password/change/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),

@@ -42,6 +42,7 @@ from committee_site.forms import (
     LanguageForm,
     OwnerApplicationForm,
     RejectApplicationForm,
+    ReminderEmailForm,
 )
 from committee_site.models import (
     Notification,
@@ -193,8 +194,29 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def account_view(request: AuthedRequest) -> HttpResponse:
+    return _account(request, ReminderEmailForm(initial={"reminder_email": request.user.reminder_email}))
+
+
+def _account(request: AuthedRequest, reminder_form: ReminderEmailForm, *, status: int = 200) -> HttpResponse:
     page = queries.account_page(request.user)
-    return render(request, "committee_site/account.html", {"profile": page.profile, "memberships": page.memberships})
+    return render(
+        request,
+        "committee_site/account.html",
+        {"profile": page.profile, "memberships": page.memberships, "reminder_form": reminder_form},
+        status=status,
+    )
+
+
+@require_POST
+@rate_limited("step")
+def account_reminder_email_view(request: AuthedRequest) -> HttpResponse:
+    form = ReminderEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below."))
+        return _account(request, form, status=400)
+    services.user_set_reminder_email(user=request.user, reminder_email=form.cleaned_data["reminder_email"])
+    messages.success(request, _("Saved: %(choice)s.") % {"choice": request.user.get_reminder_email_display()})
+    return redirect("account")
 
 
 # --- home and compounds -------------------------------------------------------
