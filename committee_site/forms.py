@@ -164,6 +164,16 @@ class ApplicationFilterForm(forms.Form):
         return (self.is_valid() and self.cleaned_data["status"]) or OwnerApplication.Status.PENDING
 
 
+class NotificationFilterForm(forms.Form):
+    """The notifications page shows everything, or only the reminders."""
+
+    REMINDERS = "reminders"
+    show = forms.ChoiceField(choices=[("", _("All")), (REMINDERS, _("Reminders"))], required=False)
+
+    def reminders_only(self) -> bool:
+        return self.is_valid() and self.cleaned_data["show"] == self.REMINDERS
+
+
 class RejectApplicationForm(VersionForm):
     reason = forms.CharField(
         label=_("Reason, sent to the applicant"),

@@ -641,6 +641,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 
+    def reminders(self) -> NotificationQuerySet:
+        """The ones a reminder sent (a join on the reminder's unique notification column)."""
+        return self.filter(reminder__isnull=False)
+
 
 class Notification(models.Model):
     """An in-app notification, rendered once in the recipient's language."""

@@ -40,6 +40,7 @@ from committee_site.forms import (
     ApplicationFilterForm,
     ApproveApplicationForm,
     LanguageForm,
+    NotificationFilterForm,
     OwnerApplicationForm,
     RejectApplicationForm,
     ReminderEmailForm,
@@ -325,9 +326,23 @@ def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpRespon
 
 @require_GET
 def notification_list_view(request: AuthedRequest) -> HttpResponse:
+    filters = NotificationFilterForm(request.GET)
+    reminders_only = filters.reminders_only()
+    if filters.errors:
+        messages.warning(request, _("Unknown filter; showing every notification."))
     queryset = Notification.objects.for_user(request.user)
+    if reminders_only:
+        queryset = queryset.reminders()
     page = page_or_first(request, queryset, ordering=("-created_at", "-id"), per_page=PER_PAGE)
-    return render(request, "committee_site/notification_list.html", {"page": page})
+    return render(
+        request,
+        "committee_site/notification_list.html",
+        {
+            "page": page,
+            "reminders_only": reminders_only,
+            "pager_query": f"show={NotificationFilterForm.REMINDERS}" if reminders_only else "",
+        },
+    )
 
 
 @require_POST
