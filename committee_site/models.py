@@ -791,6 +791,9 @@ class Reminder(models.Model):
             models.Index(fields=["compound", "status", "send_at", "id"], name="reminder_compound_send"),
             models.Index(fields=["compound", "-sent_at", "-id"], name="reminder_compound_sent"),
             models.Index(fields=["recipient", "sent_at"], name="reminder_recipient_sent"),
+            # The committee's list filtered by kind, upcoming and cancelled, then sent.
+            models.Index(fields=["compound", "kind", "status", "send_at", "id"], name="reminder_compound_kind_send"),
+            models.Index(fields=["compound", "kind", "-sent_at", "-id"], name="reminder_compound_kind_sent"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -44,10 +44,13 @@ from committee_site.forms import (
     OwnerApplicationForm,
     RejectApplicationForm,
     ReminderEmailForm,
+    ReminderFilterForm,
 )
+from committee_site.list_filters import query_without_cursor, valid_filters
 from committee_site.models import (
     Notification,
     OwnerApplication,
+    Reminder,
     User,
 )
 from committee_site.pagination import page_or_first
@@ -319,6 +322,37 @@ def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpRespon
     else:
         messages.success(request, _("Rejected. The applicant has been told the reason by e-mail."))
     return redirect("owner_application_detail", pk=pk)
+
+
+# --- reminders ----------------------------------------------------------------
+
+
+@require_GET
+def reminder_list_view(request: AuthedRequest) -> HttpResponse:
+    from committee_site.reminders import kind_label
+
+    compound_ids = require_committee(request.user)
+    form = ReminderFilterForm(request.GET or None, compound_ids=compound_ids)
+    data = valid_filters(request, form, known_keys=ReminderFilterForm.KNOWN_KEYS)
+    queryset, ordering = queries.reminder_list(compound_ids, data)
+    page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
+    state = data.get("state") or Reminder.Status.PENDING
+    return render(
+        request,
+        "committee_site/reminder_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(reminder, kind_label(reminder.kind)) for reminder in page.items],
+            "state": state,
+            "state_label": Reminder.Status(state).label,
+            "states": Reminder.Status.choices,
+            # The state pills keep the other filters.
+            "other_filters": urlencode({key: request.GET[key] for key in ("compound", "kind") if request.GET.get(key)}),
+            "several_compounds": len(compound_ids) > 1,
+            "pager_query": query_without_cursor(request, ReminderFilterForm.KNOWN_KEYS),
+        },
+    )
 
 
 # --- notifications ------------------------------------------------------------

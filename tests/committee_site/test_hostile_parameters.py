@@ -130,6 +130,15 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "complaints:board": ("owner", {"cursor": ("cursor", [])}),
     "complaints:assigned": ("staff", {"cursor": ("cursor", [])}),
     "notification_list": ("owner", {"show": ("choice", []), "cursor": ("cursor", [{"show": "reminders"}])}),
+    "reminder_list": (
+        "committee",
+        {
+            "compound": ("number", []),
+            "kind": ("choice", []),
+            "state": ("choice", []),
+            "cursor": ("cursor", [{"state": "sent"}, {"state": "cancelled", "kind": "reminder_complaint"}]),
+        },
+    ),
     "owner_application_list": (
         "committee",
         {"status": ("choice", []), "cursor": ("cursor", [{"status": "approved"}])},
