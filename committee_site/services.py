@@ -444,13 +444,12 @@ def reminder_digests_send(*, now: datetime | None = None) -> int:
         notification__isnull=False,
         notification__email__isnull=True,
     )
+    first_since = Value(now - DIGEST_FIRST_WINDOW, output_field=DateTimeField())
     candidates = (
         User.objects.filter(reminder_email=ReminderEmail.DIGEST, is_active=True)
         .exclude(email="")
         .exclude(Exists(ReminderDigest.objects.filter(recipient=OuterRef("pk"), day=day)))
-        .annotate(
-            digest_since=Coalesce(Subquery(last_sent), Value(now - DIGEST_FIRST_WINDOW, output_field=DateTimeField()))
-        )
+        .annotate(digest_since=Coalesce(Subquery(last_sent), first_since))
         .filter(Exists(waiting))
         .order_by("pk")
     )
