@@ -129,4 +129,6 @@ def test_reminders_page_is_for_the_committee_only(compound, committee_member, ow
     assert anonymous["Location"].startswith(reverse("login"))
     committee_page = client_for(committee_member).get(reverse("home")).content.decode()
     assert f'href="{url}"' in committee_page
-    assert f'href="{url}"' not in client_for(owner).get(reverse("home")).content.decode()
+    assert f'href="{url}"' in client_for(committee_member).get(reverse("notification_list")).content.decode()
+    for page in ("home", "notification_list"):
+        assert f'href="{url}"' not in client_for(owner).get(reverse(page)).content.decode()
