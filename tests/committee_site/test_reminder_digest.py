@@ -13,6 +13,7 @@ from committee_site.models import Language, Notification, OutgoingEmail, Reminde
 from committee_site.reminders import reminders_sweep
 from tests import factories
 from tests.complaints.conftest import file_complaint
+from tests.races import postgresql_only, race
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Accept by 2026-03-03 09:00: reminded at 05:00, overdue at 09:00, again each day at 09:00.
@@ -147,3 +148,16 @@ def test_a_digest_user_without_an_email_address_gets_none(filed, digester):
 
     assert digest(MORNING) == 0
     assert Notification.objects.filter(recipient=digester, kind="reminder_complaint").count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_two_digest_runs_at_once_send_one_email(filed, digester):
+    sweep(FILED + timedelta(hours=20))
+    with time_machine.travel(MORNING, tick=False):
+        outcomes = race(*[(lambda: None, lambda _seen: services.reminder_digests_send(now=MORNING))] * 2)
+
+    assert sorted(outcomes) == [0, 1]
+    assert len(digest_mails(digester)) == 1
+    assert ReminderDigest.objects.filter(recipient=digester).count() == 1
