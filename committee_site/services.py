@@ -33,6 +33,7 @@ from committee_site.models import (
     Reminder,
     ReminderDigest,
     ReminderEmail,
+    ReminderQuerySet,
     TimeLimits,
     Unit,
     User,
@@ -362,7 +363,7 @@ def notifications_mark_all_read(*, user: User) -> int:
 DIGEST_FIRST_WINDOW = timedelta(days=1)
 
 
-def _digest_reminders(*, user: User, since: datetime, until: datetime) -> Any:
+def _digest_reminders(*, user: User, since: datetime, until: datetime) -> ReminderQuerySet:
     """The reminders the person was sent in the app in (since, until] and not
     mailed one by one (the reminder_recipient_sent index)."""
     return Reminder.objects.filter(
