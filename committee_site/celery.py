@@ -171,6 +171,12 @@ app.conf.beat_schedule = {
         "task": "committee_site.tasks.reminders_sweep_task",
         "schedule": float(os.environ.get("REMINDERS_SWEEP_SECONDS", "300")),
     },
+    # Each person who chose the daily digest gets one e-mail listing the
+    # reminders since their last one, before the working day (Asia/Shanghai).
+    "reminder-digests": {
+        "task": "committee_site.tasks.reminder_digests_task",
+        "schedule": crontab(minute=30, hour=7),
+    },
     "joint-inspection-coverage-warn": {
         "task": "inspections.tasks.joint_inspection_coverage_warn",
         "schedule": crontab(minute=50, hour=8, day_of_week="mon"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +14,17 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from committee_site.models import Building, Language, OwnerApplication, Unit, User, phone_validator
+from committee_site.models import (
+    Building,
+    Compound,
+    Language,
+    OwnerApplication,
+    Reminder,
+    ReminderEmail,
+    Unit,
+    User,
+    phone_validator,
+)
 
 # The dates anyone may type or put in a link. The site's records begin after
 # 2000, and a year past 2100 is a typo; within these bounds date arithmetic
@@ -164,6 +175,40 @@ class ApplicationFilterForm(forms.Form):
         return (self.is_valid() and self.cleaned_data["status"]) or OwnerApplication.Status.PENDING
 
 
+class NotificationFilterForm(forms.Form):
+    """The notifications page shows everything, or only the reminders."""
+
+    REMINDERS = "reminders"
+    show = forms.ChoiceField(choices=[("", _("All")), (REMINDERS, _("Reminders"))], required=False)
+
+    def reminders_only(self) -> bool:
+        return self.is_valid() and self.cleaned_data["show"] == self.REMINDERS
+
+
+class ReminderFilterForm(forms.Form):
+    """The committee's reminders: upcoming by default, or those sent or cancelled; of one kind or all."""
+
+    KNOWN_KEYS = frozenset({"compound", "kind", "state", "cursor"})
+
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none(), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    state = forms.ChoiceField(label=_("Show"), choices=Reminder.Status.choices, required=False)
+
+    def __init__(self, *args: Any, compound_ids: Iterable[int], **kwargs: Any) -> None:
+        from committee_site.reminders import sources
+
+        super().__init__(*args, **kwargs)
+        compound_field = self.fields["compound"]
+        assert isinstance(compound_field, forms.ModelChoiceField)
+        compound_field.queryset = Compound.objects.filter(pk__in=list(compound_ids))
+        compound_field.empty_label = _("All my compounds")
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field.choices = [("", _("Every kind")), *((kind, source.label) for kind, source in sources().items())]
+        for name in ("compound", "kind", "state"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+
 class RejectApplicationForm(VersionForm):
     reason = forms.CharField(
         label=_("Reason, sent to the applicant"),
@@ -175,6 +220,15 @@ class RejectApplicationForm(VersionForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ReminderEmailForm(forms.Form):
+    reminder_email = forms.ChoiceField(
+        label=_("Reminders by e-mail"),
+        choices=ReminderEmail.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text=_("Either way, every reminder is on your notifications page at once."),
+    )
 
 
 class LocalisedPasswordResetForm(PasswordResetForm):

@@ -641,6 +641,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 
+    def reminders(self) -> NotificationQuerySet:
+        """The ones a reminder sent (a join on the reminder's unique notification column)."""
+        return self.filter(reminder__isnull=False)
+
 
 class Notification(models.Model):
     """An in-app notification, rendered once in the recipient's language."""
@@ -787,6 +791,9 @@ class Reminder(models.Model):
             models.Index(fields=["compound", "status", "send_at", "id"], name="reminder_compound_send"),
             models.Index(fields=["compound", "-sent_at", "-id"], name="reminder_compound_sent"),
             models.Index(fields=["recipient", "sent_at"], name="reminder_recipient_sent"),
+            # The committee's list filtered by kind, upcoming and cancelled, then sent.
+            models.Index(fields=["compound", "kind", "status", "send_at", "id"], name="reminder_compound_kind_send"),
+            models.Index(fields=["compound", "kind", "-sent_at", "-id"], name="reminder_compound_kind_sent"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q
 
@@ -15,6 +16,8 @@ from committee_site.models import (
     Membership,
     OwnerApplication,
     OwnerProfile,
+    Reminder,
+    ReminderQuerySet,
     ServiceArea,
     ServiceContract,
     ServiceStandard,
@@ -121,3 +124,22 @@ def username_in_use(username: str, *, besides: OwnerApplication) -> bool:
         User.objects.filter(username__iexact=username).exists()
         or OwnerApplication.objects.pending().filter(username__iexact=username).exclude(pk=besides.pk).exists()
     )
+
+
+# Upcoming by when they go out, the others newest first; each order ends with
+# the id and has its (compound, [kind,] status, time, id) index.
+REMINDER_ORDERS = {
+    Reminder.Status.PENDING: ("send_at", "id"),
+    Reminder.Status.SENT: ("-sent_at", "-id"),
+    Reminder.Status.CANCELLED: ("-send_at", "-id"),
+}
+
+
+def reminder_list(compound_ids: Iterable[int], data: dict[str, Any]) -> tuple[ReminderQuerySet, tuple[str, ...]]:
+    """The committee's reminders the filters chose, and the order to page them in."""
+    compound = data.get("compound")
+    rows = Reminder.objects.filter(compound_id__in=[compound.pk] if compound else list(compound_ids))
+    if data.get("kind"):
+        rows = rows.filter(kind=data["kind"])
+    state = data.get("state") or Reminder.Status.PENDING
+    return rows.filter(status=state).select_related("recipient", "compound"), REMINDER_ORDERS[state]

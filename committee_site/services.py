@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Field, Model, Q
+from django.db.models import DateTimeField, Exists, F, Field, Model, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,10 @@ from committee_site.models import (
     OwnerProfile,
     PeriodicRun,
     ReferenceCounter,
+    Reminder,
+    ReminderDigest,
+    ReminderEmail,
+    ReminderQuerySet,
     TimeLimits,
     Unit,
     User,
@@ -351,7 +356,124 @@ def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.for_user(user).unread().filter(created_at__lte=now).update(read_at=now)
 
 
+# --- the daily digest of reminders ----------------------------------------------
+
+# A first digest lists the last day's reminders: before that the person chose
+# one e-mail per reminder and was mailed each.
+DIGEST_FIRST_WINDOW = timedelta(days=1)
+
+
+def _digest_reminders(*, user: User, since: datetime, until: datetime) -> ReminderQuerySet:
+    """The reminders the person was sent in the app in (since, until] and not
+    mailed one by one (the reminder_recipient_sent index)."""
+    return Reminder.objects.filter(
+        recipient=user,
+        status=Reminder.Status.SENT,
+        sent_at__gt=since,
+        sent_at__lte=until,
+        notification__isnull=False,
+        notification__email__isnull=True,
+    )
+
+
+@transaction.atomic
+def reminder_digest_send(*, user: User, now: datetime) -> ReminderDigest | None:
+    """Queue the person's digest of the local day of `now`, listing the
+    reminders since their previous digest. The unique (person, day) row is
+    claimed by a conditional update before anything is queued, in the
+    transaction that queues the e-mail: of two runs the same day, one sends;
+    a run killed midway leaves nothing claimed. None when another run sent
+    it, or when there is nothing to tell (no row is kept then)."""
+    day = timezone.localdate(now)
+    ReminderDigest.objects.bulk_create([ReminderDigest(recipient=user, day=day)], ignore_conflicts=True)
+    if not ReminderDigest.objects.filter(recipient=user, day=day, status=ReminderDigest.Status.PENDING).update(
+        status=ReminderDigest.Status.SENT, sent_at=now
+    ):
+        return None
+    previous = (
+        ReminderDigest.objects.filter(recipient=user, status=ReminderDigest.Status.SENT, day__lt=day)
+        .order_by("-day")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    since = previous or now - DIGEST_FIRST_WINDOW
+    reminders = list(
+        _digest_reminders(user=user, since=since, until=now).select_related("notification").order_by("sent_at", "id")
+    )
+    if not reminders:
+        # Not even the claim stays: a reminder sent later today gets its digest.
+        transaction.set_rollback(True)
+        return None
+    context = {
+        "user": user,
+        "day": day,
+        "since": since,
+        "count": len(reminders),
+        "items": [
+            {
+                "title": reminder.notification.title if reminder.notification else reminder.title,
+                "link": f"{settings.SITE_URL}{reminder.url}" if reminder.url else "",
+            }
+            for reminder in reminders
+        ],
+        "reminders_url": f"{settings.SITE_URL}{reverse('notification_list')}?show=reminders",
+        "account_url": f"{settings.SITE_URL}{reverse('account')}",
+    }
+    subject, body = render_message("reminder_digest", context, user.language)
+    email = email_queue(to=user.email, subject=subject, body=body)
+    ReminderDigest.objects.filter(recipient=user, day=day).update(email=email)
+    # No audit row: like a reminder, the digest is the machine's doing, and its row is the record.
+    return ReminderDigest.objects.get(recipient=user, day=day)
+
+
+def reminder_digests_send(*, now: datetime | None = None) -> int:
+    """Send today's digest to everyone who chose it and has reminders to be
+    told of; what a beat runs once every morning. Returns how many were queued."""
+    now = now or clock.now()
+    day = timezone.localdate(now)
+    # Who has something to be told, in one query; each digest then claims its row and reads its own list.
+    last_sent = (
+        ReminderDigest.objects.filter(recipient=OuterRef("pk"), status=ReminderDigest.Status.SENT)
+        .order_by("-day")
+        .values("sent_at")[:1]
+    )
+    waiting = Reminder.objects.filter(
+        recipient=OuterRef("pk"),
+        status=Reminder.Status.SENT,
+        sent_at__gt=OuterRef("digest_since"),
+        sent_at__lte=now,
+        notification__isnull=False,
+        notification__email__isnull=True,
+    )
+    first_since = Value(now - DIGEST_FIRST_WINDOW, output_field=DateTimeField())
+    candidates = (
+        User.objects.filter(reminder_email=ReminderEmail.DIGEST, is_active=True)
+        .exclude(email="")
+        .exclude(Exists(ReminderDigest.objects.filter(recipient=OuterRef("pk"), day=day)))
+        .annotate(digest_since=Coalesce(Subquery(last_sent), first_since))
+        .filter(Exists(waiting))
+        .order_by("pk")
+    )
+    sent = 0
+    for user in candidates.iterator(chunk_size=500):
+        if reminder_digest_send(user=user, now=now) is not None:
+            sent += 1
+    return sent
+
+
 # --- accounts -----------------------------------------------------------------
+
+
+@transaction.atomic
+def user_set_reminder_email(*, user: User, reminder_email: str) -> None:
+    """One e-mail per reminder, or one a day listing them; the in-app
+    notification comes at once either way."""
+    if reminder_email not in ReminderEmail.values:
+        raise ServiceError(_("Choose one of the ways offered."))
+    if user.reminder_email != reminder_email:
+        User.objects.filter(pk=user.pk).update(reminder_email=reminder_email)
+        audit_record(actor=user, action="user.reminder_email", obj=user, data={"reminder_email": reminder_email})
+        user.reminder_email = reminder_email
 
 
 @transaction.atomic

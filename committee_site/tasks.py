@@ -43,6 +43,13 @@ def reminders_sweep_task() -> dict[str, dict[str, int]]:
     return reminders_sweep().as_dict()
 
 
+# The unique (person, day) row, claimed before the e-mail is queued, is the
+# claim: a second run, a second beat or a redelivered message sends nothing twice.
+@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
+def reminder_digests_task() -> int:
+    return services.reminder_digests_send()
+
+
 @shared_task(**IDEMPOTENT)
 def ping(token: str) -> str:
     """Answers with what it was given: proves a worker is consuming the queue."""

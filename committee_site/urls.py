@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/apply/", views.apply_view, name="apply"),
     path("accounts/apply/done/", views.apply_done_view, name="apply_done"),
     path("accounts/", views.account_view, name="account"),
+    path("accounts/reminders/", views.account_reminder_email_view, name="account_reminder_email"),
     path(
         "accounts/password/change/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
@@ -44,6 +45,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.owner_application_detail_view, name="owner_application_detail"),
     path("applications/<int:pk>/approve/", views.owner_application_approve_view, name="owner_application_approve"),
     path("applications/<int:pk>/reject/", views.owner_application_reject_view, name="owner_application_reject"),
+    path("reminders/", views.reminder_list_view, name="reminder_list"),
     path("notifications/", views.notification_list_view, name="notification_list"),
     path("notifications/<int:pk>/open/", views.notification_open_view, name="notification_open"),
     path("notifications/read-all/", views.notifications_mark_all_read_view, name="notifications_mark_all_read"),

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -40,12 +40,17 @@ from committee_site.forms import (
     ApplicationFilterForm,
     ApproveApplicationForm,
     LanguageForm,
+    NotificationFilterForm,
     OwnerApplicationForm,
     RejectApplicationForm,
+    ReminderEmailForm,
+    ReminderFilterForm,
 )
+from committee_site.list_filters import query_without_cursor, valid_filters
 from committee_site.models import (
     Notification,
     OwnerApplication,
+    Reminder,
     User,
 )
 from committee_site.pagination import page_or_first
@@ -193,8 +198,29 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def account_view(request: AuthedRequest) -> HttpResponse:
+    return _account(request, ReminderEmailForm(initial={"reminder_email": request.user.reminder_email}))
+
+
+def _account(request: AuthedRequest, reminder_form: ReminderEmailForm, *, status: int = 200) -> HttpResponse:
     page = queries.account_page(request.user)
-    return render(request, "committee_site/account.html", {"profile": page.profile, "memberships": page.memberships})
+    return render(
+        request,
+        "committee_site/account.html",
+        {"profile": page.profile, "memberships": page.memberships, "reminder_form": reminder_form},
+        status=status,
+    )
+
+
+@require_POST
+@rate_limited("step")
+def account_reminder_email_view(request: AuthedRequest) -> HttpResponse:
+    form = ReminderEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below."))
+        return _account(request, form, status=400)
+    services.user_set_reminder_email(user=request.user, reminder_email=form.cleaned_data["reminder_email"])
+    messages.success(request, _("Saved: %(choice)s.") % {"choice": request.user.get_reminder_email_display()})
+    return redirect("account")
 
 
 # --- home and compounds -------------------------------------------------------
@@ -298,14 +324,59 @@ def owner_application_reject_view(request: AuthedRequest, pk: int) -> HttpRespon
     return redirect("owner_application_detail", pk=pk)
 
 
+# --- reminders ----------------------------------------------------------------
+
+
+@require_GET
+def reminder_list_view(request: AuthedRequest) -> HttpResponse:
+    from committee_site.reminders import kind_label
+
+    compound_ids = require_committee(request.user)
+    form = ReminderFilterForm(request.GET or None, compound_ids=compound_ids)
+    data = valid_filters(request, form, known_keys=ReminderFilterForm.KNOWN_KEYS)
+    queryset, ordering = queries.reminder_list(compound_ids, data)
+    page = page_or_first(request, queryset, ordering=ordering, per_page=PER_PAGE)
+    state = data.get("state") or Reminder.Status.PENDING
+    return render(
+        request,
+        "committee_site/reminder_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(reminder, kind_label(reminder.kind)) for reminder in page.items],
+            "state": state,
+            "state_label": Reminder.Status(state).label,
+            "states": Reminder.Status.choices,
+            # The state pills keep the other filters.
+            "other_filters": urlencode({key: request.GET[key] for key in ("compound", "kind") if request.GET.get(key)}),
+            "several_compounds": len(compound_ids) > 1,
+            "pager_query": query_without_cursor(request, ReminderFilterForm.KNOWN_KEYS),
+        },
+    )
+
+
 # --- notifications ------------------------------------------------------------
 
 
 @require_GET
 def notification_list_view(request: AuthedRequest) -> HttpResponse:
+    filters = NotificationFilterForm(request.GET)
+    reminders_only = filters.reminders_only()
+    if filters.errors:
+        messages.warning(request, _("Unknown filter; showing every notification."))
     queryset = Notification.objects.for_user(request.user)
+    if reminders_only:
+        queryset = queryset.reminders()
     page = page_or_first(request, queryset, ordering=("-created_at", "-id"), per_page=PER_PAGE)
-    return render(request, "committee_site/notification_list.html", {"page": page})
+    return render(
+        request,
+        "committee_site/notification_list.html",
+        {
+            "page": page,
+            "reminders_only": reminders_only,
+            "pager_query": f"show={NotificationFilterForm.REMINDERS}" if reminders_only else "",
+        },
+    )
 
 
 @require_POST

@@ -125,6 +125,12 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
         f"/feedback/surveys/{closed.pk}/results/",
     ]
     tour["officer"] += ["/feedback/callbacks/", "/feedback/analysis/", f"/feedback/surveys/{closed.pk}/results/"]
+    # Reminders: the committee's list of its compound's, and everyone's own on the notifications page.
+    tour["committee"] += ["/reminders/", "/reminders/?state=sent", "/reminders/?state=cancelled",
+                          "/notifications/?show=reminders", "/accounts/"]  # fmt: skip
+    tour["owner"] += ["/reminders/", "/notifications/?show=reminders"]
+    tour["staff"] += ["/reminders/"]
+    expected_status["/reminders/"] = {"owner": 403, "staff": 403}
     violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from committee_site.models import OutgoingEmail, User
+from tests.conftest import client_for
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,35 @@ def test_account_page_shows_units_and_memberships(compound, owner, committee_mem
     committee_member.save()
     page = client.get(reverse("account")).content.decode()
     assert "Committee chair" in page
+
+
+def test_account_page_saves_the_reminder_email_choice_with_an_audit_row(committee_member):
+    from committee_site.models import AuditEvent, ReminderEmail
+
+    client = client_for(committee_member)
+    page = client.get(reverse("account")).content.decode()
+    assert "每天一封邮件，汇总当天的提醒" in page
+    assert 'value="immediate" class="form-check-input" id="id_reminder_email_0" required checked' in page
+
+    response = client.post(reverse("account_reminder_email"), {"reminder_email": "digest"}, follow=True)
+
+    committee_member.refresh_from_db()
+    assert committee_member.reminder_email == ReminderEmail.DIGEST
+    assert "已保存：每天一封邮件，汇总当天的提醒。" in response.content.decode()
+    event = AuditEvent.objects.get(action="user.reminder_email")
+    assert (event.actor, event.object_id, event.data) == (
+        committee_member,
+        str(committee_member.pk),
+        {"reminder_email": "digest"},
+    )
+
+
+def test_account_reminder_email_refuses_an_unknown_choice_and_get(committee_member):
+    from committee_site.models import AuditEvent
+
+    client = client_for(committee_member)
+    assert client.post(reverse("account_reminder_email"), {"reminder_email": "hourly"}).status_code == 400
+    assert client.get(reverse("account_reminder_email")).status_code == 405
+    committee_member.refresh_from_db()
+    assert committee_member.reminder_email == "immediate"
+    assert not AuditEvent.objects.filter(action="user.reminder_email").exists()

@@ -49,6 +49,7 @@ def test_beat_schedule_names_only_registered_tasks():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled == {
         "committee_site.tasks.notification_emails_sweep",
+        "committee_site.tasks.reminder_digests_task",
         "committee_site.tasks.reminders_sweep_task",
         "complaints.tasks.complaints_auto_close",
         "inspections.tasks.inspection_plans_materialise",
@@ -63,6 +64,7 @@ PROJECT_TASKS = {
     "committee_site.tasks.email_send_task",
     "committee_site.tasks.notification_emails_sweep",
     "committee_site.tasks.ping",
+    "committee_site.tasks.reminder_digests_task",
     "committee_site.tasks.reminders_sweep_task",
     "complaints.tasks.complaints_auto_close",
     "inspections.tasks.inspection_plan_materialise",
@@ -85,6 +87,7 @@ def test_every_task_has_a_soft_limit_below_a_hard_limit():
         "committee_site.tasks.email_send_task": (60, 90),
         "committee_site.tasks.notification_emails_sweep": (300, 360),
         "committee_site.tasks.ping": (60, 90),
+        "committee_site.tasks.reminder_digests_task": (300, 360),
         "committee_site.tasks.reminders_sweep_task": (300, 360),
         "complaints.tasks.complaints_auto_close": (300, 360),
         "inspections.tasks.inspection_plan_materialise": (300, 360),

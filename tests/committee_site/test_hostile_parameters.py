@@ -129,7 +129,16 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "complaints:mine": ("owner", {"cursor": ("cursor", [])}),
     "complaints:board": ("owner", {"cursor": ("cursor", [])}),
     "complaints:assigned": ("staff", {"cursor": ("cursor", [])}),
-    "notification_list": ("owner", {"cursor": ("cursor", [])}),
+    "notification_list": ("owner", {"show": ("choice", []), "cursor": ("cursor", [{"show": "reminders"}])}),
+    "reminder_list": (
+        "committee",
+        {
+            "compound": ("number", []),
+            "kind": ("choice", []),
+            "state": ("choice", []),
+            "cursor": ("cursor", [{"state": "sent"}, {"state": "cancelled", "kind": "reminder_complaint"}]),
+        },
+    ),
     "owner_application_list": (
         "committee",
         {"status": ("choice", []), "cursor": ("cursor", [{"status": "approved"}])},
@@ -195,7 +204,7 @@ NO_PARAMETERS = {
     "feedback:survey_new",
 }
 # Actions (POST only) and pages that are not Django's to validate.
-NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read"}
+NOT_PAGES = {"logout", "set_language", "notifications_mark_all_read", "account_reminder_email"}
 
 
 def _parameterless_pages(resolver: URLResolver, namespace: str = "") -> set[str]:

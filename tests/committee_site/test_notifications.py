@@ -190,3 +190,72 @@ def test_notification_list_pages_through_everything_once(owner):
 def test_notifications_page_is_private(owner):
     assert Client().get(reverse("notification_list")).status_code == 302
     assert mail.outbox == []
+
+
+def _reminders_and_others(user, compound, count):
+    """`count` reminders' notifications and as many others, interleaved in time."""
+    from committee_site.models import Reminder
+
+    start = timezone.now() - timedelta(days=1)
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                kind="reminder_complaint" if i % 2 else "complaint_event",
+                title=f"{'reminder' if i % 2 else 'event'} {i:03d}",
+                body="b",
+                created_at=start + timedelta(minutes=i),
+            )
+            for i in range(2 * count)
+        ]
+    )
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                key=f"k{n.pk}",
+                kind=n.kind,
+                compound=compound,
+                recipient=user,
+                subject=f"complaint:{n.pk}",
+                deadline=start,
+                send_at=start,
+                status=Reminder.Status.SENT,
+                sent_at=n.created_at,
+                notification=n,
+            )
+            for n in notifications
+            if n.kind == "reminder_complaint"
+        ]
+    )
+
+
+@pytest.mark.parametrize("rows", [3, 80])
+def test_reminders_only_shows_the_reminders_in_a_fixed_number_of_queries(
+    owner, compound, django_assert_num_queries, rows
+):
+    _reminders_and_others(owner, compound, rows)
+    client = client_for(owner)
+    # session, user, access (memberships, owner profile), unread badge, the page
+    with django_assert_num_queries(6):
+        response = client.get(reverse("notification_list"), {"show": "reminders"})
+    titles = [n.title for n in response.context["page"].items]
+    assert titles == [f"reminder {i:03d}" for i in range(2 * rows - 1, 0, -2)][:25]
+    assert 'aria-current="page">只看提醒' in response.content.decode()
+
+
+def test_reminders_only_pages_through_every_reminder_once(owner, compound):
+    _reminders_and_others(owner, compound, 60)
+    client = client_for(owner)
+    seen, query = [], {"show": "reminders"}
+    while query:
+        page = client.get(reverse("notification_list"), query).context["page"]
+        seen += [n.title for n in page.items]
+        query = {"show": "reminders", "cursor": page.next_cursor} if page.has_next else None
+    assert seen == [f"reminder {i:03d}" for i in range(119, 0, -2)]
+
+
+def test_an_unknown_notification_filter_shows_everything_and_says_so(owner, compound):
+    _reminders_and_others(owner, compound, 2)
+    response = client_for(owner).get(reverse("notification_list"), {"show": "x"})
+    assert len(response.context["page"].items) == 4
+    assert "未知的筛选条件，已显示全部通知。" in response.content.decode()

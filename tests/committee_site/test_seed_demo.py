@@ -231,3 +231,30 @@ def test_seed_demo_archives_every_ended_case_and_keeps_an_intact_chain():
     # A second run archives nothing again.
     call_command("seed_demo", stdout=io.StringIO())
     assert ArchiveRecord.objects.count() == report.count
+
+
+def test_seed_demo_leaves_the_committee_reminders_sent_and_upcoming():
+    from committee_site.models import Reminder
+    from tests.conftest import client_for
+
+    call_command("seed_demo", stdout=io.StringIO())
+    now = timezone.now()
+    chair = User.objects.get(username="committee")
+    client = client_for(chair)
+
+    upcoming = client.get(reverse("reminder_list")).context["page"].items
+    sent = client.get(reverse("reminder_list"), {"state": "sent"}).context["page"].items
+    # Some about to go out, some sent over the last days by the beat, none late or doubled.
+    assert upcoming
+    assert all(now < r.send_at <= now + timedelta(days=2) for r in upcoming)
+    assert sent
+    assert all(now - timedelta(days=3, minutes=1) <= r.sent_at <= now for r in sent)
+    assert not Reminder.objects.filter(status="cancelled", cancel_reason="too_late").exists()
+    # Each sent reminder is the chair's notification, unread since it came after their last look.
+    mine = client.get(reverse("notification_list"), {"show": "reminders"}).context["page"].items
+    assert mine
+    assert all(n.kind.startswith("reminder_") and n.read_at is None for n in mine)
+    chairs = set(Reminder.objects.filter(recipient=chair).values_list("notification", flat=True))
+    assert {n.pk for n in mine} <= chairs
+    # Seeding mails nobody.
+    assert not OutgoingEmail.objects.exists()

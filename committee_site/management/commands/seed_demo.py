@@ -3,7 +3,7 @@ found by its natural key first, so a second run adds nothing."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -27,6 +27,7 @@ from committee_site.models import (
     Unit,
     User,
 )
+from committee_site.reminders import reminders_sweep
 from complaints import demo as complaints_demo
 from feedback import demo as feedback_demo
 from inspections import demo as inspections_demo
@@ -290,8 +291,23 @@ class Command(BaseCommand):
         history += feedback_demo.seed_entries(compound=compound, committee=users["committee"], owners=owners, now=now)
         history += feedback_demo.seed_surveys(compound=compound, committee=users["committee"], owners=owners, now=now)
         if history:
+            history += self._reminders(now)
             # Everyone last looked at their notifications four days ago: what came since is unread.
             with clock.frozen_at(now - timedelta(days=4)):
                 for user in [*users.values(), *neighbours]:
                     services.notifications_mark_all_read(user=user)
         return created + history
+
+    def _reminders(self, now: datetime) -> int:
+        """The reminders the beat sent over the last three days, swept every
+        four hours of them (the shortest lead, a complaint's four hours before
+        its deadline, then always holds a sweep: none comes too late), and those
+        it will send next (swept now): the committee's reminders page shows
+        both, the recipients have the notifications. Only what is still open
+        is reminded, as in the real sweep."""
+        created = 0
+        for hours in range(72, -1, -4):
+            moment = now - timedelta(hours=hours)
+            with clock.frozen_at(moment):
+                created += sum(reminders_sweep(now=moment).created.values())
+        return created
