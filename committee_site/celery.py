@@ -160,8 +160,8 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.complaints_auto_close",
         "schedule": crontab(minute="*/15"),
     },
-    # Creates planned inspections ahead of time and reminds participants;
-    # the unique (plan, period) row and reminder claims make reruns harmless.
+    # Creates planned inspections ahead of time; the unique (plan, period)
+    # row makes reruns harmless. Their reminders go out with the reminder sweep.
     "inspection-plans-materialise": {
         "task": "inspections.tasks.inspection_plans_materialise",
         "schedule": crontab(minute=40, hour=6),
@@ -170,9 +170,5 @@ app.conf.beat_schedule = {
     "reminders-sweep": {
         "task": "committee_site.tasks.reminders_sweep_task",
         "schedule": float(os.environ.get("REMINDERS_SWEEP_SECONDS", "300")),
-    },
-    "joint-inspection-coverage-warn": {
-        "task": "inspections.tasks.joint_inspection_coverage_warn",
-        "schedule": crontab(minute=50, hour=8, day_of_week="mon"),
     },
 }
