@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from committee_site import clock
 from committee_site.reminders import Due, People, ReminderSource
 from feedback.models import Callback, Survey, SurveyAnswer
+from feedback.queries import survey_last_day
 
 
 class CallbackDue(ReminderSource):
@@ -92,17 +93,14 @@ class SurveyClosing(ReminderSource):
         rows = list(surveys.filter(opens_at__lte=clock.now()).select_related("compound"))
         owners = _unanswered_owners(rows)
         for survey in rows:
-            recipients = owners.get(survey.pk)
-            if not recipients:
-                continue
             yield Due(
                 pk=survey.pk,
                 compound_id=survey.compound_id,
                 deadline=survey.closes_at,
-                recipient_ids=recipients,
+                recipient_ids=owners.get(survey.pk, frozenset()),
                 url=reverse("feedback:survey_detail", args=[survey.pk]),
                 title=survey.title,
-                context={"survey": survey, "compound": survey.compound},
+                context={"survey": survey, "compound": survey.compound, "last_day": survey_last_day(survey)},
             )
 
     def due(self, *, since: datetime, until: datetime, people: People) -> Iterable[Due]:
