@@ -242,7 +242,7 @@ class _JointQuarter(ReminderSource):
                         "compound": compound,
                         "quarter_start": start,
                         "quarter_end": last_day,
-                        "held": compound.held,  # type: ignore[attr-defined]
+                        "held": compound.held,
                         "required": required,
                     },
                 )

@@ -27,4 +27,3 @@ def inspection_plans_materialise() -> int:
         if not enqueue(inspection_plan_materialise, plan_id):
             break
     return len(plan_ids)
-

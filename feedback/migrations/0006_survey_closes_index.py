@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('committee_site', '0010_reminders'),
-        ('feedback', '0005_callback_pending_due'),
+        ("committee_site", "0010_reminders"),
+        ("feedback", "0005_callback_pending_due"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='survey',
-            index=models.Index(fields=['closes_at', 'id'], name='survey_closes'),
+            model_name="survey",
+            index=models.Index(fields=["closes_at", "id"], name="survey_closes"),
         ),
     ]

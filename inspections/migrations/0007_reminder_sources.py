@@ -9,7 +9,9 @@ from django.db.models import OuterRef, Subquery
 def fill_submitted_at(apps, schema_editor):
     Notice = apps.get_model("inspections", "RectificationNotice")
     Event = apps.get_model("inspections", "RectificationEvent")
-    last_report = Event.objects.filter(notice_id=OuterRef("pk"), action="submit").order_by("-at", "-id").values("at")[:1]
+    last_report = (
+        Event.objects.filter(notice_id=OuterRef("pk"), action="submit").order_by("-at", "-id").values("at")[:1]
+    )
     Notice.objects.filter(status="awaiting_review").update(submitted_at=Subquery(last_report))
 
 

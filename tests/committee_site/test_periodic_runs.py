@@ -80,8 +80,8 @@ def test_admin_lists_runs_and_failures_and_names_the_entries_that_never_ran(fail
     assert '<td class="field-schedule">*/15 * * * *</td>' in page
     never = page.split('data-testid="never-run">')[1].split("</li>")[0]
     assert never.split(": ", 1)[1].startswith(
-        "committee_site.tasks.notification_emails_sweep, inspections.tasks.inspection_plans_materialise, "
-        "inspections.tasks.joint_inspection_coverage_warn."
+        "committee_site.tasks.notification_emails_sweep, committee_site.tasks.reminders_sweep_task, "
+        "inspections.tasks.inspection_plans_materialise."
     )
     assert "complaints_auto_close" not in never
     # Nobody edits the machine's log.

@@ -105,8 +105,8 @@ def test_survey_reminder_is_written_in_the_owners_language(compound, committee_m
     notification = Notification.objects.get(recipient=owner, kind="reminder_survey_closing")
     assert notification.title == "Survey “2026年第三季度满意度测评”: last day 2026-11-18, your unit has not answered"
     assert notification.body.startswith(
-        f"The satisfaction survey “2026年第三季度满意度测评” of {compound.name_en} takes answers until the end of 2026-11-18, "
-        "and your unit has not answered it yet."
+        f"The satisfaction survey “2026年第三季度满意度测评” of {compound.name_en} "
+        "takes answers until the end of 2026-11-18, and your unit has not answered it yet."
     )
 
 
@@ -184,7 +184,9 @@ def test_survey_sweep_reads_a_fixed_number_of_queries_however_many_owners(compou
             owners.append(owner_of(compound, building=str(len(owners) % 3 + 1), unit=f"{len(owners) + 100}"))
         with at(REMINDED), CaptureQueriesContext(connection) as queries, time_limits_scope():
             reminders_create(now=REMINDED)
-        assert Reminder.objects.filter(kind="reminder_survey_closing", subject__endswith=f":{survey.pk}").count() == count
+        assert (
+            Reminder.objects.filter(kind="reminder_survey_closing", subject__endswith=f":{survey.pk}").count() == count
+        )
         return len(queries)
 
     assert creating(2) == creating(30)

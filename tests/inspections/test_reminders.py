@@ -67,7 +67,9 @@ def elsewhere(other_compound, other_committee_member):
 def report_done(notice, by, moment):
     with at(moment):
         notice.refresh_from_db()
-        return services.rectification_submit(notice=notice, by=by, seen_version=notice.version, note="已清理", photos=[])
+        return services.rectification_submit(
+            notice=notice, by=by, seen_version=notice.version, note="已清理", photos=[]
+        )
 
 
 # --- rectification deadlines ---------------------------------------------------------
@@ -114,7 +116,9 @@ def test_overdue_rectification_is_reminded_daily_for_a_week_then_stops(notice, p
 
     assert sent("reminder_rectification", property_staff) == [("staffer", n) for n in range(1, 8)]
     sent_at = list(
-        Reminder.objects.filter(recipient=property_staff, round__gt=0).order_by("round").values_list("sent_at", flat=True)
+        Reminder.objects.filter(recipient=property_staff, round__gt=0)
+        .order_by("round")
+        .values_list("sent_at", flat=True)
     )
     assert sent_at == [DEADLINE + timedelta(days=n) for n in range(7)]
 
@@ -219,9 +223,7 @@ MORNING = datetime(2026, 12, 10, 8, 0, tzinfo=SHANGHAI)
 
 def plan_inspection(compound, by, template, kind=InspectionKind.JOINT, planned_on=PLANNED_ON):
     with at(datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)):
-        return services.inspection_create(
-            compound=compound, kind=kind, template=template, planned_on=planned_on, by=by
-        )
+        return services.inspection_create(compound=compound, kind=kind, template=template, planned_on=planned_on, by=by)
 
 
 def test_joint_inspection_reminds_participants_and_every_signing_party_three_days_ahead(
@@ -274,7 +276,9 @@ def test_inspection_sweep_reads_a_fixed_number_of_queries_however_many_inspectio
     def creating(count):
         Reminder.objects.all().delete()
         for day in range(count - Inspection.objects.count()):
-            plan_inspection(compound, committee_member, default_template, planned_on=PLANNED_ON + timedelta(days=day % 2))
+            plan_inspection(
+                compound, committee_member, default_template, planned_on=PLANNED_ON + timedelta(days=day % 2)
+            )
         with at(MORNING - timedelta(days=3)), CaptureQueriesContext(connection) as queries, time_limits_scope():
             reminders_create(now=MORNING - timedelta(days=3))
         assert Reminder.objects.filter(kind="reminder_inspection").count() == 3 * count
