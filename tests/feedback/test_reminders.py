@@ -11,10 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from committee_site.models import Language, Notification, OwnerProfile, Reminder, time_limits_scope
-from committee_site.reminders import reminders_create, reminders_sweep
+from committee_site.reminders import People, reminders_create, reminders_sweep
+from feedback.reminders import SurveyClosing
 from feedback.services import surveys as services
 from tests import factories
 from tests.feedback.test_surveys import answer, areas, owner_of
+from tests.workers import postgresql_only
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +192,15 @@ def test_survey_sweep_reads_a_fixed_number_of_queries_however_many_owners(compou
         return len(queries)
 
     assert creating(2) == creating(30)
+
+
+@postgresql_only
+def test_surveys_closing_soon_are_found_through_their_index(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    with CaptureQueriesContext(connection) as queries:
+        list(SurveyClosing().due(since=REMINDED, until=REMINDED + timedelta(days=3), people=People()))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + queries.captured_queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "survey_closes" in plan, plan

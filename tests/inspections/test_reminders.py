@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from committee_site.models import Language, Notification, Reminder, time_limits_scope
-from committee_site.reminders import reminders_create, reminders_sweep
-from inspections import services
+from committee_site.reminders import People, reminders_create, reminders_sweep
+from inspections import reminders, services
 from inspections.models import Inspection, InspectionKind, RectificationNotice
 from tests import factories
+from tests.workers import postgresql_only
 
 pytestmark = pytest.mark.django_db
 
@@ -357,3 +358,28 @@ def test_quarter_warnings_read_a_fixed_number_of_queries_however_many_compounds(
 
     compounds: list = []
     assert creating(1) == creating(8)
+
+
+# --- the indexes --------------------------------------------------------------------
+
+
+@postgresql_only
+def test_each_range_the_sweep_reads_is_served_by_its_partial_index(db):
+    now = TWO_WEEKS_LEFT
+    ranges = {
+        "notice_work_deadline": reminders.RectificationDue().due,
+        "notice_review_submitted": reminders.ReinspectionDue().due,
+        "inspection_planned_day": reminders.InspectionComing().due,
+    }
+    with connection.cursor() as cursor:
+        # An empty table is read whole whatever its indexes; without that shortcut the plan shows the index.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    with time_limits_scope(), CaptureQueriesContext(connection) as queries:
+        for due in ranges.values():
+            list(due(since=now, until=now + timedelta(days=2), people=People()))
+    reads = [q for q in queries.captured_queries if "committee_site_timelimits" not in q["sql"]]
+    for index, query in zip(ranges, reads, strict=True):
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + query["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
