@@ -88,9 +88,9 @@ class SurveyClosing(ReminderSource):
     label = _("Survey about to close, not yet answered")
     remind_before = timedelta(days=2)
 
-    def _items(self, surveys: QuerySet[Survey]) -> Iterable[Due]:
+    def _items(self, surveys: QuerySet[Survey], now: datetime) -> Iterable[Due]:
         # Only surveys already open: one that opens later is reminded by a sweep after it opened.
-        rows = list(surveys.filter(opens_at__lte=clock.now()).select_related("compound"))
+        rows = list(surveys.filter(opens_at__lte=now).select_related("compound"))
         owners = _unanswered_owners(rows)
         for survey in rows:
             yield Due(
@@ -104,9 +104,11 @@ class SurveyClosing(ReminderSource):
             )
 
     def due(self, *, since: datetime, until: datetime, people: People) -> Iterable[Due]:
-        # The (closes_at) index: only surveys closing within the window.
-        return self._items(Survey.objects.filter(closes_at__gte=since, closes_at__lte=until))
+        # The (closes_at) index: only surveys closing within the window, which
+        # starts at the sweep's moment (no reminder after a survey closed).
+        return self._items(Survey.objects.filter(closes_at__gte=since, closes_at__lte=until), since)
 
     def current(self, pks: Sequence[int], *, people: People) -> dict[int, Due]:
-        rows = Survey.objects.filter(pk__in=list(pks), closes_at__gt=clock.now())
-        return {item.pk: item for item in self._items(rows)}
+        now = clock.now()
+        rows = Survey.objects.filter(pk__in=list(pks), closes_at__gt=now)
+        return {item.pk: item for item in self._items(rows, now)}
