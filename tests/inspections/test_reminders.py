@@ -176,6 +176,21 @@ def test_overdue_reinspection_repeats_every_two_days_three_times_and_stops_once_
     assert Reminder.objects.filter(kind="reminder_reinspection", status=Reminder.Status.PENDING).count() == 0
 
 
+def test_reinspection_never_done_is_reminded_before_and_three_times_after_then_no_more(
+    notice, committee_member, property_staff
+):
+    reported = DEADLINE - timedelta(days=2)
+    report_done(notice, property_staff, reported)
+    for hours in range(0, 14 * 24, 4):
+        sweep(reported + timedelta(hours=hours))
+
+    assert sent("reminder_reinspection") == [("chair", 0), ("chair", 1), ("chair", 2), ("chair", 3)]
+    due = reported + timedelta(days=3)
+    assert list(
+        Reminder.objects.filter(kind="reminder_reinspection").order_by("round").values_list("send_at", flat=True)
+    ) == [due - timedelta(days=1), due, due + timedelta(days=2), due + timedelta(days=4)]
+
+
 def test_moved_rectification_deadline_reminds_about_the_new_one_only(notice, committee_member, property_staff):
     sweep(DEADLINE - timedelta(days=1, hours=2))  # the round ahead of the first deadline is created
     report_done(notice, property_staff, DEADLINE - timedelta(days=1, hours=1))
