@@ -160,8 +160,8 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.complaints_auto_close",
         "schedule": crontab(minute="*/15"),
     },
-    # Creates planned inspections ahead of time and reminds participants;
-    # the unique (plan, period) row and reminder claims make reruns harmless.
+    # Creates planned inspections ahead of time; the unique (plan, period)
+    # row makes reruns harmless. Their reminders go out with the reminder sweep.
     "inspection-plans-materialise": {
         "task": "inspections.tasks.inspection_plans_materialise",
         "schedule": crontab(minute=40, hour=6),
@@ -176,9 +176,5 @@ app.conf.beat_schedule = {
     "reminder-digests": {
         "task": "committee_site.tasks.reminder_digests_task",
         "schedule": crontab(minute=30, hour=7),
-    },
-    "joint-inspection-coverage-warn": {
-        "task": "inspections.tasks.joint_inspection_coverage_warn",
-        "schedule": crontab(minute=50, hour=8, day_of_week="mon"),
     },
 }

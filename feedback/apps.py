@@ -15,6 +15,7 @@ class FeedbackConfig(AppConfig):
         TRANSITIONS.follow(complaint_followed)
 
         from committee_site import reminders
-        from feedback.reminders import CallbackDue
+        from feedback.reminders import CallbackDue, SurveyClosing
 
         reminders.register(CallbackDue())
+        reminders.register(SurveyClosing())

@@ -373,7 +373,11 @@ class Survey(models.Model):
     class Meta:
         verbose_name = _("satisfaction survey")
         verbose_name_plural = _("satisfaction surveys")
-        indexes = [models.Index(fields=["compound", "-opens_at", "-id"], name="survey_compound_opens")]
+        indexes = [
+            models.Index(fields=["compound", "-opens_at", "-id"], name="survey_compound_opens"),
+            # The reminder sweep's "surveys about to close" across every compound.
+            models.Index(fields=["closes_at", "id"], name="survey_closes"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="survey_closes_after_opening"),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="survey_period_ordered"),

@@ -220,12 +220,11 @@ def _sign(joint: Inspection, people: dict[Party, User], parties: list[Party]) ->
 
 
 def _planned(plan: InspectionPlan, period: date) -> Inspection:
-    """The plan creates the inspection ahead of time and reminds its people, as the beat does."""
+    """The plan creates the inspection ahead of time and invites its people, as the beat does."""
     planned_on = plan.planned_day(period)
     created_on = planned_on - timedelta(days=TimeLimits.load().plan_remind_days)
     with clock.frozen_at(_at(created_on, 2)):
         services.inspection_plan_materialise(plan_id=plan.pk, today=created_on)
-        services.inspection_reminders_send(today=created_on)
     return Inspection.objects.get(plan=plan, period_start=period)
 
 

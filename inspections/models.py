@@ -317,7 +317,11 @@ class Inspection(models.Model):
         verbose_name = _("inspection")
         verbose_name_plural = _("inspections")
         ordering = ["-planned_on", "-id"]
-        indexes = [models.Index(fields=["compound", "kind", "planned_on"], name="inspection_kind_day")]
+        indexes = [
+            models.Index(fields=["compound", "kind", "planned_on"], name="inspection_kind_day"),
+            # The reminder sweep's "inspections coming up" across every compound.
+            models.Index(fields=["planned_on", "id"], condition=Q(status="planned"), name="inspection_planned_day"),
+        ]
         constraints = [
             # The claim of plan materialisation: one inspection per plan and period.
             models.UniqueConstraint(fields=["plan", "period_start"], name="inspection_unique_plan_period")
@@ -511,17 +515,6 @@ class SigningParty(models.Model):
         return f"{self.get_party_display()}: {self.get_status_display()}"
 
 
-class ReminderClaim(models.Model):
-    """A reminder or warning already sent: the unique key is the claim, so a
-    duplicate beat or a retried task never sends it twice."""
-
-    key = models.CharField(max_length=120, unique=True)
-    at = models.DateTimeField(default=clock.now)
-
-    def __str__(self) -> str:
-        return self.key
-
-
 # --- rectification --------------------------------------------------------------
 
 
@@ -626,6 +619,8 @@ class RectificationNotice(models.Model):
         related_name="+",
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # When the company last reported the work done: the re-inspection is due reinspect_days later.
+    submitted_at = models.DateTimeField(_("reported done at"), null=True, blank=True)
 
     objects = NoticeQuerySet.as_manager()
 
@@ -636,7 +631,18 @@ class RectificationNotice(models.Model):
         verbose_name = _("rectification notice")
         verbose_name_plural = _("rectification notices")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["compound", "status", "deadline"], name="notice_status_deadline")]
+        indexes = [
+            models.Index(fields=["compound", "status", "deadline"], name="notice_status_deadline"),
+            # The reminder sweep's ranges across every compound: only notices still open.
+            models.Index(
+                fields=["deadline", "id"],
+                condition=Q(status__in=["open", "in_progress", "failed"]),
+                name="notice_work_deadline",
+            ),
+            models.Index(
+                fields=["submitted_at", "id"], condition=Q(status="awaiting_review"), name="notice_review_submitted"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

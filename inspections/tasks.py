@@ -1,6 +1,7 @@
 """Thin tasks: ids in, call a service. The unique (plan, period) inspection
-and the ReminderClaim rows are the claims, so a duplicate beat or a retried
-task does nothing twice."""
+is the claim, so a duplicate beat or a retried task creates nothing twice.
+Reminders of inspections and the quarter's warnings go out with the
+reminder sweep (inspections/reminders.py)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,10 @@ def inspection_plan_materialise(plan_id: int) -> int:
 
 @shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
 def inspection_plans_materialise() -> int:
-    """Fan out one task per active plan, then remind the participants of the next days."""
+    """Fan out one task per active plan."""
     plan_ids = list(InspectionPlan.objects.filter(active=True).values_list("pk", flat=True))
     for plan_id in plan_ids:
         # The active plan is the record: tomorrow's run materialises what a refused message left out.
         if not enqueue(inspection_plan_materialise, plan_id):
             break
-    services.inspection_reminders_send()
     return len(plan_ids)
-
-
-@shared_task(soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, **IDEMPOTENT)
-def joint_inspection_coverage_warn() -> int:
-    return len(services.joint_coverage_warn())

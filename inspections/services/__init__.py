@@ -28,8 +28,6 @@ from inspections.services.plans import (
     inspection_plan_create,
     inspection_plan_deactivate,
     inspection_plan_materialise,
-    inspection_reminders_send,
-    joint_coverage_warn,
 )
 from inspections.services.rectification import (
     rectification_acknowledge,
@@ -56,9 +54,7 @@ __all__ = [
     "inspection_plan_create",
     "inspection_plan_deactivate",
     "inspection_plan_materialise",
-    "inspection_reminders_send",
     "inspection_start",
-    "joint_coverage_warn",
     "membership_party",
     "officers",
     "participant_attendance_set",

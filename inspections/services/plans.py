@@ -1,4 +1,5 @@
-"""Plans and the inspections they create, reminders and the quarter's joint-inspection warning."""
+"""Plans and the inspections they create. Reminders of inspections coming up
+and the quarter's joint-inspection warnings are reminder sources (inspections/reminders.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from committee_site.access import committee_members
 from committee_site.models import Compound, TimeLimits, User
 from committee_site.notifications import notify
 from committee_site.services import ServiceError, audit_record
@@ -20,9 +20,7 @@ from inspections.models import (
     InspectionPlan,
     Participant,
     Party,
-    ReminderClaim,
     SigningParty,
-    quarter_bounds,
 )
 from inspections.services._common import officers, property_staff
 
@@ -181,60 +179,3 @@ def inspection_plan_materialise(*, plan_id: int, today: date | None = None) -> l
                 created.append(inspection.pk)
         start = plan.next_period_start(start)
     return created
-
-
-def inspection_reminders_send(*, today: date | None = None) -> int:
-    """Remind the participants of inspections planned within the site's
-    plan_remind_days, once per inspection (the ReminderClaim row is the claim)."""
-    today = today or timezone.localdate()
-    remind_days = TimeLimits.current().plan_remind_days
-    sent = 0
-    upcoming = Inspection.objects.filter(
-        status=Inspection.Status.PLANNED,
-        planned_on__gte=today,
-        planned_on__lte=today + timedelta(days=remind_days),
-    ).select_related("compound")
-    for inspection in upcoming:
-        try:
-            with transaction.atomic():
-                ReminderClaim.objects.create(key=f"inspection-reminder:{inspection.pk}")
-                url = reverse("inspections:inspection_detail", args=[inspection.pk])
-                for participant in inspection.participants.select_related("user"):
-                    notify(
-                        recipient=participant.user,
-                        kind="inspection_reminder",
-                        context={"inspection": inspection, "compound": inspection.compound},
-                        url=url,
-                    )
-                    sent += 1
-        except IntegrityError:
-            continue
-    return sent
-
-
-def joint_coverage_warn(*, today: date | None = None) -> list[int]:
-    """Warn each compound's committee, once a quarter, when the quarter has no
-    joint inspection planned. Returns the compounds warned."""
-    today = today or timezone.localdate()
-    start, end = quarter_bounds(today)
-    covered = set(
-        Inspection.objects.filter(kind=InspectionKind.JOINT, planned_on__gte=start, planned_on__lt=end).values_list(
-            "compound_id", flat=True
-        )
-    )
-    warned = []
-    for compound in Compound.objects.exclude(pk__in=covered).filter(committee__isnull=False):
-        try:
-            with transaction.atomic():
-                ReminderClaim.objects.create(key=f"joint-warning:{compound.pk}:{start:%Y-%m}")
-                for member in committee_members(compound):
-                    notify(
-                        recipient=member,
-                        kind="joint_inspection_missing",
-                        context={"compound": compound, "quarter_start": start, "quarter_end": end - timedelta(days=1)},
-                        url=reverse("inspections:quarter"),
-                    )
-        except IntegrityError:
-            continue
-        warned.append(compound.pk)
-    return warned

@@ -160,6 +160,7 @@ def rectification_submit(
                 seen_version=seen_version,
                 note=note.strip(),
                 photos=stored,
+                submitted_at=clock.now(),
             )
             _tell(notice, committee_members(notice.compound), "rectification_submitted", note)
     except BaseException:

@@ -53,7 +53,6 @@ def test_beat_schedule_names_only_registered_tasks():
         "committee_site.tasks.reminders_sweep_task",
         "complaints.tasks.complaints_auto_close",
         "inspections.tasks.inspection_plans_materialise",
-        "inspections.tasks.joint_inspection_coverage_warn",
     }
     assert scheduled <= set(app.tasks)
 
@@ -69,7 +68,6 @@ PROJECT_TASKS = {
     "complaints.tasks.complaints_auto_close",
     "inspections.tasks.inspection_plan_materialise",
     "inspections.tasks.inspection_plans_materialise",
-    "inspections.tasks.joint_inspection_coverage_warn",
 }
 
 
@@ -92,7 +90,6 @@ def test_every_task_has_a_soft_limit_below_a_hard_limit():
         "complaints.tasks.complaints_auto_close": (300, 360),
         "inspections.tasks.inspection_plan_materialise": (300, 360),
         "inspections.tasks.inspection_plans_materialise": (300, 360),
-        "inspections.tasks.joint_inspection_coverage_warn": (300, 360),
     }
 
 

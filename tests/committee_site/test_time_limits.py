@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from committee_site.models import AuditEvent, Notification, TimeLimits, time_limits_scope
 from committee_site.services import time_limits_update
+from committee_site.tasks import reminders_sweep_task
 from complaints.models import Category, Complaint
 from inspections import tasks
 from inspections.models import ChecklistTemplate, Inspection, InspectionPlan
@@ -211,13 +212,14 @@ def test_plan_ahead_days_decide_how_far_ahead_plans_create_inspections(site_admi
 @time_machine.travel(date(2026, 12, 15), tick=False)
 def test_plan_remind_days_decide_when_participants_are_reminded(site_admin, monthly_plan, committee_member):
     def reminders():
-        return list(Notification.objects.filter(recipient=committee_member, kind="inspection_reminder"))
+        return list(Notification.objects.filter(recipient=committee_member, kind="reminder_inspection"))
 
     tasks.inspection_plans_materialise.delay().get()
+    reminders_sweep_task.delay().get()
     # The round of 20 December is five days away: three days' notice means not yet.
     assert reminders() == []
     _set(site_admin, plan_remind_days=5)
-    tasks.inspection_plans_materialise.delay().get()
+    reminders_sweep_task.delay().get()
     (reminder,) = reminders()
     assert reminder.url == reverse(
         "inspections:inspection_detail", args=[Inspection.objects.get(planned_on="2026-12-20").pk]

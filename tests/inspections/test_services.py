@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from committee_site import clock
 from committee_site.models import AuditEvent, Notification, TimeLimits
+from committee_site.reminders import reminders_sweep
 from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError, transition_apply
 from inspections import services
 from inspections.models import (
@@ -16,7 +17,6 @@ from inspections.models import (
     InspectionPlan,
     RectificationEvent,
     RectificationNotice,
-    ReminderClaim,
     SigningParty,
 )
 from tests.inspections.conftest import answer_all
@@ -342,9 +342,12 @@ def test_plan_materialises_once_per_period_and_reminds_once(
     ]
     assert services.inspection_plan_materialise(plan_id=plan.pk, today=date(2026, 11, 30)) == []
     assert Inspection.objects.filter(plan=plan).count() == 2
-    assert services.inspection_reminders_send(today=date(2026, 12, 8)) == 3
-    assert services.inspection_reminders_send(today=date(2026, 12, 9)) == 0
-    assert Notification.objects.filter(recipient=officer, kind="inspection_reminder").count() == 1
+    # The sweep reminds the three people of the inspection of 10 December, once.
+    for moment in ("2026-12-08 09:00 +0800", "2026-12-09 09:00 +0800"):
+        with time_machine.travel(moment, tick=False):
+            reminders_sweep()
+    assert Notification.objects.filter(kind="reminder_inspection").count() == 3
+    assert Notification.objects.filter(recipient=officer, kind="reminder_inspection").count() == 1
 
 
 def test_stopped_plan_creates_nothing(compound, committee_member, default_template):
@@ -352,22 +355,6 @@ def test_stopped_plan_creates_nothing(compound, committee_member, default_templa
         compound=compound, template=default_template, kind="scheduled", recurrence="quarterly", active=False
     )
     assert services.inspection_plan_materialise(plan_id=plan.pk, today=date(2026, 11, 30)) == []
-
-
-def test_quarter_without_joint_inspection_warns_the_committee_once(
-    compound, committee_member, other_compound, default_template
-):
-    services.inspection_create(
-        compound=other_compound,
-        kind="joint",
-        template=default_template,
-        planned_on=date(2026, 12, 1),
-        by=committee_member,
-    )
-    assert services.joint_coverage_warn(today=date(2026, 11, 30)) == [compound.pk]
-    assert services.joint_coverage_warn(today=date(2026, 12, 7)) == []
-    assert Notification.objects.filter(recipient=committee_member, kind="joint_inspection_missing").count() == 1
-    assert ReminderClaim.objects.count() == 1
 
 
 def test_item_photos_are_stored_and_counted(random_check, committee_member):
