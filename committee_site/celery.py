@@ -171,6 +171,13 @@ app.conf.beat_schedule = {
         "task": "committee_site.tasks.reminders_sweep_task",
         "schedule": float(os.environ.get("REMINDERS_SWEEP_SECONDS", "300")),
     },
+    # The quarterly report's draft, per compound, for the quarter just ended:
+    # early on the first day of January, April, July and October (Asia/Shanghai,
+    # the beat's time zone). One row per compound and quarter: a rerun is harmless.
+    "quarterly-reports-compose": {
+        "task": "reports.tasks.quarterly_reports_compose",
+        "schedule": crontab(minute=30, hour=5, day_of_month=1, month_of_year="1,4,7,10"),
+    },
     "joint-inspection-coverage-warn": {
         "task": "inspections.tasks.joint_inspection_coverage_warn",
         "schedule": crontab(minute=50, hour=8, day_of_week="mon"),

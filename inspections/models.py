@@ -317,7 +317,11 @@ class Inspection(models.Model):
         verbose_name = _("inspection")
         verbose_name_plural = _("inspections")
         ordering = ["-planned_on", "-id"]
-        indexes = [models.Index(fields=["compound", "kind", "planned_on"], name="inspection_kind_day")]
+        indexes = [
+            models.Index(fields=["compound", "kind", "planned_on"], name="inspection_kind_day"),
+            # The quarterly report counts the inspections completed in a quarter.
+            models.Index(fields=["compound", "completed_at"], name="inspection_compound_completed"),
+        ]
         constraints = [
             # The claim of plan materialisation: one inspection per plan and period.
             models.UniqueConstraint(fields=["plan", "period_start"], name="inspection_unique_plan_period")
@@ -636,7 +640,11 @@ class RectificationNotice(models.Model):
         verbose_name = _("rectification notice")
         verbose_name_plural = _("rectification notices")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["compound", "status", "deadline"], name="notice_status_deadline")]
+        indexes = [
+            models.Index(fields=["compound", "status", "deadline"], name="notice_status_deadline"),
+            # The quarterly report counts the notices issued in a quarter.
+            models.Index(fields=["compound", "created_at"], name="notice_compound_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -53,6 +53,7 @@ def test_beat_schedule_names_only_registered_tasks():
         "complaints.tasks.complaints_auto_close",
         "inspections.tasks.inspection_plans_materialise",
         "inspections.tasks.joint_inspection_coverage_warn",
+        "reports.tasks.quarterly_reports_compose",
     }
     assert scheduled <= set(app.tasks)
 
@@ -68,6 +69,7 @@ PROJECT_TASKS = {
     "inspections.tasks.inspection_plan_materialise",
     "inspections.tasks.inspection_plans_materialise",
     "inspections.tasks.joint_inspection_coverage_warn",
+    "reports.tasks.quarterly_reports_compose",
 }
 
 
@@ -90,6 +92,7 @@ def test_every_task_has_a_soft_limit_below_a_hard_limit():
         "inspections.tasks.inspection_plan_materialise": (300, 360),
         "inspections.tasks.inspection_plans_materialise": (300, 360),
         "inspections.tasks.joint_inspection_coverage_warn": (300, 360),
+        "reports.tasks.quarterly_reports_compose": (300, 360),
     }
 
 
