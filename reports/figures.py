@@ -68,14 +68,23 @@ def _overdue(at: datetime) -> Q:
 
 def _complaint_counts(period: QuerySet[Complaint], at: datetime) -> dict[str, Any]:
     """Each deadline counts a complaint once it passed or the step was taken
-    (as complaints/queries.py's analysis does), as of `at`."""
+    (as complaints/queries.py's analysis does), as of `at`; a complaint
+    rejected or withdrawn before a deadline owed nothing by it."""
     first_answer = Coalesce("planned_at", "resolved_at")
     ended = Q(resolved_at__lt=at) | Q(closed_at__lt=at)
     return period.annotate(first_answer=first_answer).aggregate(
         received=Count("id"),
-        accept_counted=Count("id", filter=Q(accepted_at__lt=at) | Q(accept_due_at__lt=at, accepted_at__isnull=True)),
+        accept_counted=Count(
+            "id",
+            filter=Q(accepted_at__lt=at)
+            | Q(accept_due_at__lt=at, accepted_at__isnull=True) & ~Q(closed_at__lte=F("accept_due_at")),
+        ),
         accepted_within=Count("id", filter=Q(accepted_at__lt=at, accepted_at__lte=F("accept_due_at"))),
-        reply_counted=Count("id", filter=Q(first_answer__lt=at) | Q(reply_due_at__lt=at)),
+        reply_counted=Count(
+            "id",
+            filter=Q(first_answer__lt=at)
+            | Q(reply_due_at__lt=at) & ~Q(first_answer__isnull=True, closed_at__lte=F("reply_due_at")),
+        ),
         replied_within=Count("id", filter=Q(first_answer__lt=at, first_answer__lte=F("reply_due_at"))),
         resolved=Count("id", filter=Q(resolved_at__lt=at)),
         resolve_counted=Count(
