@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('committee_site', '0010_reminders'),
-        ('inspections', '0006_signing_party_pending'),
+        ("committee_site", "0010_reminders"),
+        ("inspections", "0006_signing_party_pending"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='inspection',
-            index=models.Index(fields=['compound', 'completed_at'], name='inspection_compound_completed'),
+            model_name="inspection",
+            index=models.Index(fields=["compound", "completed_at"], name="inspection_compound_completed"),
         ),
         migrations.AddIndex(
-            model_name='rectificationnotice',
-            index=models.Index(fields=['compound', 'created_at'], name='notice_compound_created'),
+            model_name="rectificationnotice",
+            index=models.Index(fields=["compound", "created_at"], name="notice_compound_created"),
         ),
     ]

@@ -165,9 +165,13 @@ def test_pages_cost_the_same_for_few_and_many_reports(published, crafted, owner,
 
 def test_the_list_shows_drafts_to_the_committee_only(draft, committee_member, property_staff):
     with travel(at("2026-12-05T09:00")):
-        assert client_for(committee_member).get(reverse("reports:report_list")).content.decode().count(
-            'data-testid="report-item"'
-        ) == 1
+        assert (
+            client_for(committee_member)
+            .get(reverse("reports:report_list"))
+            .content.decode()
+            .count('data-testid="report-item"')
+            == 1
+        )
         response = client_for(property_staff).get(reverse("reports:report_list"))
     assert response.status_code == 200
     assert 'data-testid="report-item"' not in response.content.decode()
