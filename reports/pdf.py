@@ -84,19 +84,39 @@ def _table(rows: list[list[Any]], widths: list[float], *, header: bool) -> Table
     return table
 
 
+def _short(label: str, crowded: bool) -> str:
+    """A label slanted under a crowded axis is cut to what fits below it; the
+    table above the chart gives it whole."""
+    room = 16 if crowded else 40
+    width = sum(2 if ord(char) > 0x2E7F else 1 for char in label)
+    if width <= room:
+        return label
+    cut, used = "", 0
+    for char in label:
+        used += 2 if ord(char) > 0x2E7F else 1
+        if used > room - 1:
+            break
+        cut += char
+    return cut + "…"
+
+
 def _chart(bars: presentation.Bars) -> Drawing:
-    width, height = TEXT_WIDTH, 62 * mm
+    crowded = len(bars.labels) > 5
+    # Slanted labels need room under the axis.
+    below = 62 if crowded else 30
+    width, height = TEXT_WIDTH, 60 * mm + (below - 30)
     drawing = Drawing(width, height)
     drawing.add(String(0, height - 12, bars.title, fontName=FONT, fontSize=10, fillColor=BLUE))
     chart = VerticalBarChart()
-    chart.x, chart.y = 30, 34
-    chart.width, chart.height = width - 40 - (90 if len(bars.series) > 1 else 0), height - 62
+    chart.x, chart.y = 48, below
+    chart.width, chart.height = width - 58 - (90 if len(bars.series) > 1 else 0), height - below - 28
     chart.data = [tuple(values) or (0,) for _label, values in bars.series]
-    chart.categoryAxis.categoryNames = bars.labels or [""]
+    chart.categoryAxis.categoryNames = [_short(label, crowded) for label in bars.labels] or [""]
     chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 7 if len(bars.labels) > 6 else 8
-    chart.categoryAxis.labels.boxAnchor = "ne" if len(bars.labels) > 6 else "n"
-    chart.categoryAxis.labels.angle = 30 if len(bars.labels) > 6 else 0
+    chart.categoryAxis.labels.fontSize = 7 if crowded else 8
+    chart.categoryAxis.labels.boxAnchor = "ne" if crowded else "n"
+    chart.categoryAxis.labels.angle = 35 if crowded else 0
+    chart.categoryAxis.labels.dy = -2
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 8
     chart.valueAxis.valueMin = 0
@@ -131,7 +151,7 @@ def report_pdf(
     *,
     title: str,
     compound: str,
-    quarter: str,
+    period: str,
     figures: dict[str, Any],
     foreword: str,
     head: tuple[int, str],
@@ -143,7 +163,7 @@ def report_pdf(
     styles = _styles()
     story: list[Any] = [
         _p(title, styles["title"]),
-        _p(f"{compound} · {quarter}", styles["subtitle"]),
+        _p(period, styles["subtitle"]),
     ]
     if approved:
         story.append(_p(approved, styles["subtitle"]))

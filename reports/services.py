@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from committee_site import clock
@@ -63,7 +63,8 @@ def render_pdf(report: QuarterlyReport) -> bytes:
     return report_pdf(
         title=report_title(report),
         compound=str(report.compound),
-        quarter=report.quarter_label,
+        period=f"{formats.date_format(report.first_day, 'SHORT_DATE_FORMAT')} – "
+        f"{formats.date_format(report.last_day, 'SHORT_DATE_FORMAT')}",
         figures=report.figures,
         foreword=report.foreword,
         head=(report.head_count, report.head_hash),
