@@ -119,7 +119,7 @@ def report_compose(*, compound: Compound, quarter: Quarter, now: datetime | None
 
 def _locked(compound: Compound, quarter: Quarter) -> QuarterlyReport | None:
     return (
-        QuarterlyReport.objects.select_for_update()
+        QuarterlyReport.objects.select_for_update(of=("self",))
         .select_related("compound", "record", "approved_by")
         .filter(compound=compound, year=quarter.year, number=quarter.number)
         .first()
