@@ -125,6 +125,15 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
         f"/feedback/surveys/{closed.pk}/results/",
     ]
     tour["officer"] += ["/feedback/callbacks/", "/feedback/analysis/", f"/feedback/surveys/{closed.pk}/results/"]
+    # The quarterly reports: the published one (charts included) and the draft waiting for approval.
+    from reports.models import QuarterlyReport
+
+    report = QuarterlyReport.objects.filter(status="published").get()
+    draft = QuarterlyReport.objects.filter(status="draft").get()
+    tour["committee"] += ["/reports/", f"/reports/{draft.pk}/", f"/reports/{report.pk}/"]
+    tour["owner"] += ["/reports/", f"/reports/{report.pk}/"]
+    tour["staff"] += ["/reports/", f"/reports/{report.pk}/"]
+    tour["officer"] += [f"/reports/{report.pk}/"]
     violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
