@@ -53,3 +53,17 @@ def test_command_refuses_with_a_clear_message(crafted, args, message):
     with pytest.raises(CommandError, match=message):
         _run(*args)
     assert not QuarterlyReport.objects.exists()
+
+
+def test_bench_inserts_a_district_and_times_the_reports(db):
+    output = _run_bench("--compounds", "2", "--complaints", "40")
+    assert "inserted 2 compounds, 40 complaints" in output
+    assert "composed 2 reports ({'created': 2})" in output
+    assert "composed 2 reports ({'unchanged': 2})" in _run_bench("--reuse")
+
+
+def _run_bench(*args):
+    out = StringIO()
+    with travel():
+        call_command("bench_quarterly_report", *args, stdout=out)
+    return out.getvalue()
