@@ -243,20 +243,38 @@ def _feedback(compound_id: int, quarter: Quarter, at: datetime, areas: dict[int,
 
 
 def _hot_spots(period: QuerySet[Complaint], count: int, categories: dict[int, tuple[str, str]]) -> list[dict[str, Any]]:
-    """Buildings with the same kind of complaint at least `count` times in the
-    quarter: one GROUP BY … HAVING, the most first."""
-    rows = (
+    """Places with the same kind of complaint at least `count` times in the
+    quarter: a building, or where no building was given the location typed
+    in. Two GROUP BY … HAVING queries, the most first."""
+    by_building = (
         period.filter(building__isnull=False)
-        .values("building_id", "building__number", "category_id")
+        .values("building__number", "category_id")
         .annotate(n=Count("id"))
         .filter(n__gte=count)
         .order_by("-n", "building__sort_key", "building__number", "category_id")[:HOT_SPOTS_SHOWN]
     )
+    by_location = (
+        period.filter(building__isnull=True)
+        .exclude(location_text="")
+        .values("location_text", "category_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=count)
+        .order_by("-n", "location_text", "category_id")[:HOT_SPOTS_SHOWN]
+    )
     spots = []
-    for row in rows:
+    for row in [*by_building, *by_location]:
         name, name_en = categories.get(row["category_id"], ("", ""))
-        spots.append({"building": row["building__number"], "category": name, "category_en": name_en, "count": row["n"]})
-    return spots
+        spots.append(
+            {
+                "building": row.get("building__number") or "",
+                "location": row.get("location_text") or "",
+                "category": name,
+                "category_en": name_en,
+                "count": row["n"],
+            }
+        )
+    spots.sort(key=lambda spot: -spot["count"])
+    return spots[:HOT_SPOTS_SHOWN]
 
 
 def compose_figures(*, compound_id: int, quarter: Quarter, now: datetime) -> dict[str, Any]:

@@ -67,6 +67,10 @@ def _building(number: str) -> str:
     return _("Building %(number)s") % {"number": number}
 
 
+def _place(row: dict[str, Any]) -> str:
+    return _building(row["building"]) if row.get("building") else str(row.get("location") or "")
+
+
 def kind_label(kind: str) -> str:
     return str(InspectionKind(kind).label) if kind in InspectionKind.values else kind
 
@@ -211,11 +215,8 @@ def sections(figures: dict[str, Any]) -> list[Section]:
             "hot_spots",
             _("Hot spots"),
             table=Table(
-                [_("Building"), _("Category"), _("Complaints")],
-                [
-                    [_building(row["building"]), _name(row, "category"), str(row["count"])]
-                    for row in figures.get("hot_spots", [])
-                ],
+                [_("Place"), _("Category"), _("Complaints")],
+                [[_place(row), _name(row, "category"), str(row["count"])] for row in figures.get("hot_spots", [])],
             ),
             empty=_("No building had the same kind of complaint %(count)s times or more.")
             % {"count": figures.get("hot_spot_count", 0)},

@@ -35,7 +35,9 @@ def travel(moment: datetime = NOW):
 def complaint_row(compound, building, submitted, *, category="facility_repair", status, **times) -> Complaint:
     category_row = Category.objects.get(code=category)
     submitted_at = at(submitted)
-    times = {key: at(value) if isinstance(value, str) else value for key, value in times.items()}
+    times = {
+        key: at(value) if key.endswith("_at") and isinstance(value, str) else value for key, value in times.items()
+    }
     return Complaint.objects.create(
         reference=f"TS-2026-{next(_numbers):06d}",
         compound=compound,
