@@ -276,7 +276,7 @@ def report_publish(*, report: QuarterlyReport, by: User, seen_version: int) -> Q
                         "approved_by": report.approved_by_id,
                         "approved_at": report.approved_at,
                     },
-                    parties=[name for name in [_person(report.approved_by), _person(by)] if name],
+                    parties=list(dict.fromkeys(name for name in [_person(report.approved_by), _person(by)] if name)),
                     files=[stored],
                     by=by,
                     source=report,
