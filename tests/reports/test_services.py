@@ -142,3 +142,12 @@ def test_the_task_composes_the_quarter_before_for_every_compound(crafted, other_
         (crafted.pk, 2026, 3),
         (other_compound.pk, 2026, 3),
     ]
+
+
+def test_the_beat_composes_on_the_first_morning_of_each_quarter():
+    from committee_site.celery import app
+
+    schedule = app.conf.beat_schedule["quarterly-reports-compose"]["schedule"]
+    assert (schedule.month_of_year, schedule.day_of_month) == ({1, 4, 7, 10}, {1})
+    assert (schedule.hour, schedule.minute) == ({5}, {30})
+    assert app.conf.timezone == "Asia/Shanghai"
