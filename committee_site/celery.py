@@ -177,4 +177,11 @@ app.conf.beat_schedule = {
         "task": "committee_site.tasks.reminder_digests_task",
         "schedule": crontab(minute=30, hour=7),
     },
+    # The quarterly report's draft, per compound, for the quarter just ended:
+    # early on the first day of January, April, July and October (Asia/Shanghai,
+    # the beat's time zone). One row per compound and quarter: a rerun is harmless.
+    "quarterly-reports-compose": {
+        "task": "reports.tasks.quarterly_reports_compose",
+        "schedule": crontab(minute=30, hour=5, day_of_month=1, month_of_year="1,4,7,10"),
+    },
 }

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils.translation.template import templatize
 
 LOCALES = ("zh_Hans", "en")
-SOURCE_DIRS = ("committee_site", "complaints", "inspections", "feedback", "records", "templates")
+SOURCE_DIRS = ("committee_site", "complaints", "inspections", "feedback", "records", "reports", "templates")
 SKIP_PARTS = {"migrations", "__pycache__", "management"}
 KEYWORDS = {
     **DEFAULT_KEYWORDS,

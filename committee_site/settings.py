@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "complaints.apps.ComplaintsConfig",
     "inspections.apps.InspectionsConfig",
     "feedback.apps.FeedbackConfig",
+    "reports.apps.ReportsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

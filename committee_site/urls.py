@@ -55,6 +55,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("records/", include("records.urls")),
     path("feedback/", include("feedback.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -321,6 +321,8 @@ class Inspection(models.Model):
             models.Index(fields=["compound", "kind", "planned_on"], name="inspection_kind_day"),
             # The reminder sweep's "inspections coming up" across every compound.
             models.Index(fields=["planned_on", "id"], condition=Q(status="planned"), name="inspection_planned_day"),
+            # The quarterly report counts the inspections completed in a quarter.
+            models.Index(fields=["compound", "completed_at"], name="inspection_compound_completed"),
         ]
         constraints = [
             # The claim of plan materialisation: one inspection per plan and period.
@@ -642,6 +644,8 @@ class RectificationNotice(models.Model):
             models.Index(
                 fields=["submitted_at", "id"], condition=Q(status="awaiting_review"), name="notice_review_submitted"
             ),
+            # The quarterly report counts the notices issued in a quarter.
+            models.Index(fields=["compound", "created_at"], name="notice_compound_created"),
         ]
 
     def __str__(self) -> str:

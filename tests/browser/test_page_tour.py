@@ -131,6 +131,15 @@ def test_every_page_renders_cleanly_for_every_role(new_page, shots, live_server,
     tour["owner"] += ["/reminders/", "/notifications/?show=reminders"]
     tour["staff"] += ["/reminders/"]
     expected_status["/reminders/"] = {"owner": 403, "staff": 403}
+    # The quarterly reports: the published one (charts included) and the draft waiting for approval.
+    from reports.models import QuarterlyReport
+
+    report = QuarterlyReport.objects.filter(status="published").get()
+    draft = QuarterlyReport.objects.filter(status="draft").get()
+    tour["committee"] += ["/reports/", f"/reports/{draft.pk}/", f"/reports/{report.pk}/"]
+    tour["owner"] += ["/reports/", f"/reports/{report.pk}/"]
+    tour["staff"] += ["/reports/", f"/reports/{report.pk}/"]
+    tour["officer"] += [f"/reports/{report.pk}/"]
     violations: list[str] = []
     for role, urls in tour.items():
         for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):

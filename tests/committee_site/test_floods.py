@@ -202,6 +202,7 @@ READ_ONLY = {
     "feedback:analysis", "feedback:analysis_csv",
     "feedback:survey_list", "feedback:survey_detail", "feedback:survey_results", "feedback:survey_results_csv",
     "feedback:callback_list", "feedback:callback_detail",
+    "reports:report_list", "reports:report_detail", "reports:report_pdf",
 }  # fmt: skip
 
 

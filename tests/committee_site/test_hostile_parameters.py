@@ -169,6 +169,7 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
     "feedback:analysis": ("committee", FEEDBACK_ANALYSIS),
     "feedback:analysis_csv": ("committee", FEEDBACK_ANALYSIS),
     "feedback:survey_list": ("owner", {"cursor": ("cursor", [])}),
+    "reports:report_list": ("committee", {"cursor": ("cursor", [])}),
     "feedback:callback_list": (
         "committee",
         {

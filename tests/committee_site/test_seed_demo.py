@@ -258,3 +258,30 @@ def test_seed_demo_leaves_the_committee_reminders_sent_and_upcoming():
     assert {n.pk for n in mine} <= chairs
     # Seeding mails nobody.
     assert not OutgoingEmail.objects.exists()
+
+
+def test_seed_demo_publishes_the_report_two_quarters_back_and_leaves_the_last_as_a_draft():
+    from records.analysis import Quarter
+    from records.models import RecordKind
+    from reports.models import QuarterlyReport
+
+    call_command("seed_demo", stdout=io.StringIO())
+    last = Quarter.containing(timezone.localdate()).previous()
+    before = last.previous()
+    reports = {(r.year, r.number): r for r in QuarterlyReport.objects.select_related("approved_by", "record")}
+    assert set(reports) == {(before.year, before.number), (last.year, last.number)}
+    published, draft = reports[(before.year, before.number)], reports[(last.year, last.number)]
+    assert published.status == "published"
+    assert published.approved_by.username == "committee"
+    for moment in (published.approved_at, published.published_at):
+        local = timezone.localtime(moment)
+        assert last.first_day <= local.date() <= last.first_day + timedelta(days=6)
+        assert 8 <= local.hour < 22
+    assert published.record.kind == RecordKind.QUARTERLY_REPORT
+    assert published.record.files.get().content_type == "application/pdf"
+    assert published.figures["complaints"]["received"] > 0
+    assert draft.status == "draft"
+    assert draft.approved_by is None
+    # The committee was told a draft waits; the owners that a report was published.
+    assert Notification.objects.filter(kind="report_draft", recipient__username="committee").count() == 2
+    assert Notification.objects.filter(kind="report_published", recipient__username="owner").count() == 1

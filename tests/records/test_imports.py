@@ -48,3 +48,18 @@ def test_records_import_scan_sees_an_import_of_an_app(tmp_path):
         encoding="utf-8",
     )
     assert {"complaints.models", "inspections", "feedback.models", "complaints"} <= _imported(sample)
+
+
+# The quarterly report sits on top of every app; only the top of the project
+# reaches it (its URLs and the demo). The beat names its task by a string.
+REPORTS_IMPORTERS = {"committee_site/urls.py", "committee_site/management/commands/seed_demo.py"}
+
+
+def test_no_app_imports_the_reports():
+    root = RECORDS.parent
+    offending = set()
+    for folder in ("committee_site", "complaints", "inspections", "feedback", "records"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if any(name.split(".")[0] == "reports" for name in _imported(path)):
+                offending.add(str(path.relative_to(root)))
+    assert offending - REPORTS_IMPORTERS == set()

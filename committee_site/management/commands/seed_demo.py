@@ -32,6 +32,7 @@ from complaints import demo as complaints_demo
 from feedback import demo as feedback_demo
 from inspections import demo as inspections_demo
 from records import demo as records_demo
+from reports import demo as reports_demo
 
 DEMO_PASSWORD = "committee-demo"  # noqa: S105 (documented demo password)
 
@@ -290,6 +291,8 @@ class Command(BaseCommand):
         owners = [users["owner"], users["owner2"], *neighbours]
         history += feedback_demo.seed_entries(compound=compound, committee=users["committee"], owners=owners, now=now)
         history += feedback_demo.seed_surveys(compound=compound, committee=users["committee"], owners=owners, now=now)
+        # Last: the reports count what the other demos made.
+        history += reports_demo.seed(compound=compound, committee=users["committee"], now=now)
         if history:
             history += self._reminders(now)
             # Everyone last looked at their notifications four days ago: what came since is unread.
