@@ -185,7 +185,8 @@ WITHOUT_LIMITS = {
 }
 READ_ONLY = {
     "home", "healthz", "account", "compound_detail", "owner_application_list", "owner_application_detail",
-    "notification_list", "reminder_list", "apply_done", "password_change_done", "password_reset_done", "password_reset_complete",
+    "notification_list", "reminder_list", "apply_done", "password_change_done", "password_reset_done",
+    "password_reset_complete",
     "complaints:mine", "complaints:board", "complaints:dashboard", "complaints:export", "complaints:export_xlsx",
     "complaints:assigned",
     "complaints:analysis", "complaints:detail", "complaints:photo",
