@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+from datetime import datetime
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from reports.models import QuarterlyReport
+from tests import factories
+from tests.complaints.rows import bulk_complaints
 from tests.reports.conftest import travel
 
 pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _run(*args):
@@ -55,11 +61,16 @@ def test_command_refuses_with_a_clear_message(crafted, args, message):
     assert not QuarterlyReport.objects.exists()
 
 
-def test_bench_inserts_a_district_and_times_the_reports(db):
-    output = _run_bench("--compounds", "2", "--complaints", "40")
-    assert "inserted 2 compounds, 40 complaints" in output
+def test_bench_times_the_largest_compound_and_composes_every_report(db):
+    with pytest.raises(CommandError, match="fill the database with seed_scale first"):
+        _run_bench()
+    small, large = factories.CompoundFactory(), factories.CompoundFactory()
+    bulk_complaints(small, 2, start=datetime(2026, 8, 3, 9, tzinfo=SHANGHAI))
+    bulk_complaints(large, 5, start=datetime(2026, 8, 3, 9, tzinfo=SHANGHAI))
+    output = _run_bench("--repeat", "2")
+    assert "figures of the largest compound (5 complaints, 5 in 2026Q3; 7 in the district)" in output
     assert "composed 2 reports ({'created': 2})" in output
-    assert "composed 2 reports ({'unchanged': 2})" in _run_bench("--reuse")
+    assert "composed 2 reports ({'unchanged': 2})" in _run_bench("--repeat", "1")
 
 
 def _run_bench(*args):
