@@ -141,7 +141,7 @@ def _grouped(
                 "overdue": row["overdue"],
             }
         )
-    return sorted(result, key=lambda item: (-item["received"], item["name"]))
+    return sorted(result, key=lambda item: (-item["received"], item["name"], item["id"] or 0))
 
 
 def _average(points: int | None, scored: int) -> float | None:
