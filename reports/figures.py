@@ -21,6 +21,7 @@ from django.utils import translation
 from committee_site.models import ServiceArea, TimeLimits
 from complaints.models import Category, Complaint
 from feedback.analysis import feedback_analysis
+from feedback.models import Survey, SurveyAnswer
 from inspections.models import Inspection, InspectionItem, InspectionKind, RectificationNotice
 from records.analysis import Quarter
 
@@ -207,6 +208,15 @@ def _feedback(compound_id: int, quarter: Quarter, at: datetime, areas: dict[int,
     english = dict(areas.values())
     callbacks = analysis.callbacks_all
     survey_all = analysis.satisfaction_all.period if analysis.satisfaction_all else None
+    # The analysis counts ratings (one per service area of each answer): the
+    # owners' answer sheets and the units asked are counted here.
+    surveys = Survey.objects.filter(
+        compound_id=compound_id, period_end__gte=quarter.first_day, period_end__lte=quarter.last_day
+    )
+    sheets = {
+        "units": surveys.aggregate(units=Coalesce(Sum("units_total"), 0))["units"],
+        "answers": SurveyAnswer.objects.filter(survey__in=surveys, answered_at__lt=at).count(),
+    }
     return {
         "callbacks": {
             "due": callbacks.due,
@@ -223,7 +233,10 @@ def _feedback(compound_id: int, quarter: Quarter, at: datetime, areas: dict[int,
             "average_satisfaction": callbacks.average_satisfaction,
         },
         "surveys": {
-            "answers": survey_all.answers if survey_all else 0,
+            "answers": sheets["answers"],
+            "units": sheets["units"],
+            "response_rate": round(100 * sheets["answers"] / sheets["units"], 1) if sheets["units"] else None,
+            "ratings": survey_all.answers if survey_all else 0,
             "satisfied": survey_all.satisfied if survey_all else 0,
             "rate": survey_all.rate if survey_all else None,
             "below_line": bool(survey_all and survey_all.below_line),

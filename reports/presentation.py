@@ -202,10 +202,11 @@ def sections(figures: dict[str, Any]) -> list[Section]:
             _("Satisfaction surveys"),
             [
                 (_("Answers"), _count(surveys.get("answers"))),
+                (_("Response rate"), _percent(surveys.get("response_rate"))),
                 (_("Satisfaction rate"), _percent(surveys.get("rate"))),
             ],
             table=Table(
-                [_("Service area"), _("Answers"), _("Satisfaction rate")],
+                [_("Service area"), _("Ratings"), _("Satisfaction rate")],
                 [[_name(row), str(row["answers"]), _percent(row["rate"])] for row in surveys.get("areas", [])],
             )
             if surveys.get("areas")

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Complaint, Status
+from feedback.models import SurveyAnswer, SurveyScore
 from inspections.models import Inspection
 from reports.figures import compose_figures
+from tests import factories
 from tests.complaints.rows import bulk_complaints
+from tests.feedback.test_analysis import area, make_survey
 from tests.reports.conftest import NOW, Q3, at, callback_row, complaint_row, inspection_row, notice_row
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +119,7 @@ def test_figures_take_the_same_number_of_queries_for_few_and_many_rows(crafted, 
         callback_row(complaint, f"2026-08-{day:02d}T10:00", "solved", done=f"2026-08-{day:02d}T09:00", satisfaction=4)
     many = _compose_queries(crafted)
     assert many == few
-    assert few <= 15
+    assert few <= 17
 
 
 def test_hot_spots_name_the_location_typed_in_when_no_building_was_given(compound):
@@ -125,3 +128,26 @@ def test_hot_spots_name_the_location_typed_in_when_no_building_was_given(compoun
     complaint_row(compound, None, "2026-08-05T09:00", status=Status.SUBMITTED, location_text="南门")
     figures = compose_figures(compound_id=compound.pk, quarter=Q3, now=NOW)
     assert [(spot["location"], spot["count"]) for spot in figures["hot_spots"]] == [("地下车库入口", 3)]
+
+
+def test_figures_count_answer_sheets_not_ratings(compound, committee_member):
+    survey = make_survey(compound, committee_member, period_end=date(2026, 9, 30), closes_at=at("2026-09-25T20:00"))
+    building = factories.BuildingFactory(compound=compound)
+    for n, (cleaning, security) in enumerate([(5, 5), (4, 2), (3, 1), (2, 1)]):
+        unit = factories.UnitFactory(building=building, number=f"10{n}")
+        answer = SurveyAnswer.objects.create(
+            survey=survey,
+            unit=unit,
+            building=building,
+            answered_by=committee_member,
+            on_paper=True,
+            answered_at=at("2026-09-20T10:00"),
+        )
+        for code, score in (("cleaning", cleaning), ("security", security)):
+            SurveyScore.objects.create(
+                answer=answer, survey=survey, building=building, service_area=area(code), score=score
+            )
+    surveys = compose_figures(compound_id=compound.pk, quarter=Q3, now=NOW)["surveys"]
+    # Four owners answered of the 100 units asked; they gave eight ratings, four of them satisfied.
+    assert (surveys["answers"], surveys["units"], surveys["response_rate"]) == (4, 100, 4.0)
+    assert (surveys["ratings"], surveys["satisfied"], surveys["rate"]) == (8, 4, 50.0)
