@@ -183,6 +183,11 @@ def seed(*, compound: Compound, committee: User, staff: User, officer: User) -> 
         if not item.deduction or not item.note:
             raise ValueError(f"The notice “{title}” needs a finding at “{item_text}” in {inspection}")
         findings_to_notice.append((item, title, severity, final))
+    # The critical hazards the older monthly rounds found were each put right
+    # at the time: a notice issued, the work reported and verified.
+    for inspection in latest_first[2:]:
+        for item in inspection.items.select_related("inspection").filter(critical=True, deduction__gt=0):
+            findings_to_notice.append((item, f"整改：{item.note}", "critical", Status.VERIFIED))
     # Issued in the order they were found, so the references follow the dates.
     findings_to_notice.sort(key=lambda notice: (notice[0].inspection.planned_on, notice[0].pk))
     for item, title, severity, final in findings_to_notice:

@@ -209,13 +209,14 @@ def _feedback(compound_id: int, quarter: Quarter, at: datetime, areas: dict[int,
     callbacks = analysis.callbacks_all
     survey_all = analysis.satisfaction_all.period if analysis.satisfaction_all else None
     # The analysis counts ratings (one per service area of each answer): the
-    # owners' answer sheets and the units asked are counted here.
+    # owners' answer sheets and the units asked are counted here, of the same
+    # surveys (those about the quarter, which may still be collecting answers).
     surveys = Survey.objects.filter(
         compound_id=compound_id, period_end__gte=quarter.first_day, period_end__lte=quarter.last_day
     )
     sheets = {
         "units": surveys.aggregate(units=Coalesce(Sum("units_total"), 0))["units"],
-        "answers": SurveyAnswer.objects.filter(survey__in=surveys, answered_at__lt=at).count(),
+        "answers": SurveyAnswer.objects.filter(survey__in=surveys).count(),
     }
     return {
         "callbacks": {

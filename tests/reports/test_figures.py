@@ -141,13 +141,14 @@ def test_figures_count_answer_sheets_not_ratings(compound, committee_member):
             building=building,
             answered_by=committee_member,
             on_paper=True,
-            answered_at=at("2026-09-20T10:00"),
+            answered_at=at("2026-10-08T10:00"),
         )
         for code, score in (("cleaning", cleaning), ("security", security)):
             SurveyScore.objects.create(
                 answer=answer, survey=survey, building=building, service_area=area(code), score=score
             )
     surveys = compose_figures(compound_id=compound.pk, quarter=Q3, now=NOW)["surveys"]
-    # Four owners answered of the 100 units asked; they gave eight ratings, four of them satisfied.
+    # Four owners answered of the 100 units asked, after the quarter as surveys of a quarter are;
+    # they gave eight ratings, four of them satisfied.
     assert (surveys["answers"], surveys["units"], surveys["response_rate"]) == (4, 100, 4.0)
     assert (surveys["ratings"], surveys["satisfied"], surveys["rate"]) == (8, 4, 50.0)
