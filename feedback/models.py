@@ -5,7 +5,7 @@ reads are QuerySet methods scoped with `visible_to(user)`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -342,6 +342,10 @@ class SurveyQuerySet(models.QuerySet["Survey"]):
         """Every member of a compound sees its surveys: owners to answer and
         read the results, the property company the aggregates."""
         return self.filter(compound_id__in=user_access(user).compound_ids)
+
+    def covering(self, first: date, last: date) -> SurveyQuerySet:
+        """Surveys about any day of the period [first, last]."""
+        return self.filter(period_start__lte=last, period_end__gte=first)
 
     def open_at(self, now: datetime | None = None) -> SurveyQuerySet:
         now = now or timezone.now()

@@ -30,7 +30,7 @@ from feedback import queries
 from feedback.access import get_survey_for, require_survey_reader, sees_survey_details, sees_survey_results
 from feedback.models import SMALLEST_GROUP, Survey
 from feedback.services import surveys as services
-from feedback.survey_forms import SurveyAnswerForm, SurveyCloseForm, SurveyOpenForm
+from feedback.survey_forms import SurveyAnswerForm, SurveyCloseForm, SurveyOpenForm, previous_quarter
 
 PER_PAGE = 20
 COMMENTS_PER_PAGE = 30
@@ -90,7 +90,20 @@ def survey_new_view(request: AuthedRequest) -> HttpResponse:
                     % {"day": timezone.localdate(survey.opens_at).isoformat()},
                 )
             return redirect("feedback:survey_detail", pk=survey.pk)
-    return render(request, "feedback/survey_form.html", {"form": form}, status=400 if form.errors else 200)
+    # The form suggests the quarter before; say so when a survey about it exists already.
+    first, last, _year, _quarter = previous_quarter(timezone.localdate())
+    covered = list(
+        Survey.objects.filter(compound_id__in=list(compound_ids))
+        .covering(first, last)
+        .select_related("compound")
+        .order_by("-period_end", "-id")[:5]
+    )
+    return render(
+        request,
+        "feedback/survey_form.html",
+        {"form": form, "covered": covered, "several_compounds": len(compound_ids) > 1},
+        status=400 if form.errors else 200,
+    )
 
 
 def _survey_page(

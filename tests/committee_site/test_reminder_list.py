@@ -68,7 +68,8 @@ def test_committee_sees_upcoming_by_send_time_and_sent_newest_first(
     assert "2026年3月3日 06:00" in page  # the first one goes out four hours before its 10:00 deadline
     assert "截止前" in page
     # Round 1 goes when the deadline passes: not yet overdue while it waits.
-    assert "到期时" in page and "第 1 次提醒" not in page
+    assert "到期时" in page
+    assert "第 1 次提醒" not in page
     assert "超时 · 第 2 次提醒" in sent.content.decode()
     assert "期限已变更" in cancelled.content.decode()
 

@@ -135,6 +135,24 @@ def test_the_new_survey_form_ticks_all_nine_areas(committee_member, owner):
     assert all("checked" in box for box in boxes)
 
 
+def test_the_new_survey_form_says_when_the_suggested_quarter_has_a_survey(
+    committee_member, compound, other_compound, other_committee_member
+):
+    with at():
+        assert "survey-covered" not in text(client_for(committee_member).get(NEW))
+        # The third quarter, suggested on 5 November, is surveyed already; another compound's survey is not shown.
+        for each in (compound, other_compound):
+            factories.UnitFactory(building=factories.BuildingFactory(compound=each))
+        survey = open_survey(committee_member, compound)
+        open_survey(other_committee_member, other_compound, title="别的小区的测评")
+        page = text(client_for(committee_member).get(NEW))
+    covered = page.split('data-testid="survey-covered">')[1].split("</div>")[0]
+    assert "已有针对建议期间的测评" in covered
+    assert f'href="/feedback/surveys/{survey.pk}/"' in covered
+    assert "2026年第三季度满意度测评" in covered
+    assert "别的小区的测评" not in covered
+
+
 def test_the_committee_opens_a_survey_and_the_owners_are_told(committee_member, compound, owner):
     data = {
         "compound": compound.pk,
