@@ -287,6 +287,14 @@ def callback_record(
         # that ever not hold, the callback's move is rolled back with this.
         raise NotAllowed(_("The complaint is no longer waiting for its callback: reload the page."))
     snapshot = _snapshot(callback)
+    if channel == Callback.Channel.ONLINE and callback.assigned_to is not None:
+        # The member who was to call need not call any more: tell them what the owner said.
+        notify(
+            recipient=callback.assigned_to,
+            kind="callback_answered",
+            context={"callback": callback, "complaint": complaint, "solved": solved},
+            url=reverse("feedback:callback_detail", args=[callback.pk]),
+        )
     if solved:
         complaint_services.complaint_callback_close(
             complaint=complaint,

@@ -159,6 +159,17 @@ def test_the_owner_answers_online_with_the_same_outcome(owner, committee_member)
     assert complaint.status == Status.IN_PROGRESS
     callback.refresh_from_db()
     assert (callback.status, callback.channel, callback.attempts, callback.done_by) == ("unsolved", "online", 0, owner)
+    # The member who was to call is told they need not, and what the owner said.
+    told = committee_member.notifications.get(kind="callback_answered")
+    assert told.title == f"业主已在线答复投诉 {complaint.reference} 的回访"
+    assert "未解决（“根本没人来修”）" in told.body
+    assert told.url == f"/feedback/callbacks/{callback.pk}/"
+
+
+def test_a_callback_recorded_by_the_member_tells_nobody_else(owner, committee_member):
+    _complaint, callback = replied(owner, committee_member)
+    record(callback, committee_member, solved=True, satisfaction=5, comment="", channel="phone")
+    assert not Notification.objects.filter(kind="callback_answered").exists()
 
 
 @pytest.mark.parametrize(
