@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from committee_site.models import (
@@ -150,6 +150,15 @@ def organisation_members(organisation_id: int | None, roles: Iterable[str] | Non
 def committee_members(compound: Compound) -> list[User]:
     """The active members of the compound's committee (who is told of new cases)."""
     return organisation_members(compound.committee_id, COMMITTEE_ROLES)
+
+
+def compound_owners(compound_id: int) -> QuerySet[User]:
+    """The active, verified owners of the compound's units (who are told of what is published)."""
+    return User.objects.filter(
+        is_active=True,
+        owner_profile__verified_at__isnull=False,
+        owner_profile__units__building__compound_id=compound_id,
+    ).distinct()
 
 
 def require_committee(user: User) -> frozenset[int]:

@@ -30,9 +30,9 @@ def frozen_at(moment: datetime) -> Iterator[None]:
         _frozen.reset(token)
 
 
-def local_midnight(day: date) -> datetime:
-    """The start of a day as the compound lives it (the site's time zone)."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+def local_midnight(day: date, at: time = time.min) -> datetime:
+    """The start of a day as the compound lives it (the site's time zone), or the given time of it."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def minute_text(moment: datetime | None, *, empty: str = "") -> str:

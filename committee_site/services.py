@@ -363,9 +363,10 @@ def notifications_mark_all_read(*, user: User) -> int:
 DIGEST_FIRST_WINDOW = timedelta(days=1)
 
 
-def _digest_reminders(*, user: User, since: datetime, until: datetime) -> ReminderQuerySet:
+def _digest_reminders(*, user: Any, since: Any, until: datetime) -> ReminderQuerySet:
     """The reminders the person was sent in the app in (since, until] and not
-    mailed one by one (the reminder_recipient_sent index)."""
+    mailed one by one (the reminder_recipient_sent index). Takes OuterRefs
+    too, for the morning's query of who has something to be told."""
     return Reminder.objects.filter(
         recipient=user,
         status=Reminder.Status.SENT,
@@ -373,6 +374,15 @@ def _digest_reminders(*, user: User, since: datetime, until: datetime) -> Remind
         sent_at__lte=until,
         notification__isnull=False,
         notification__email__isnull=True,
+    )
+
+
+def _digests_sent(*, user: Any) -> Any:
+    """When the person's (or an OuterRef's) digests went out, the latest first."""
+    return (
+        ReminderDigest.objects.filter(recipient=user, status=ReminderDigest.Status.SENT)
+        .order_by("-day")
+        .values_list("sent_at", flat=True)
     )
 
 
@@ -390,12 +400,7 @@ def reminder_digest_send(*, user: User, now: datetime) -> ReminderDigest | None:
         status=ReminderDigest.Status.SENT, sent_at=now
     ):
         return None
-    previous = (
-        ReminderDigest.objects.filter(recipient=user, status=ReminderDigest.Status.SENT, day__lt=day)
-        .order_by("-day")
-        .values_list("sent_at", flat=True)
-        .first()
-    )
+    previous = _digests_sent(user=user).filter(day__lt=day).first()
     since = previous or now - DIGEST_FIRST_WINDOW
     reminders = list(
         _digest_reminders(user=user, since=since, until=now).select_related("notification").order_by("sent_at", "id")
@@ -432,19 +437,8 @@ def reminder_digests_send(*, now: datetime | None = None) -> int:
     now = now or clock.now()
     day = timezone.localdate(now)
     # Who has something to be told, in one query; each digest then claims its row and reads its own list.
-    last_sent = (
-        ReminderDigest.objects.filter(recipient=OuterRef("pk"), status=ReminderDigest.Status.SENT)
-        .order_by("-day")
-        .values("sent_at")[:1]
-    )
-    waiting = Reminder.objects.filter(
-        recipient=OuterRef("pk"),
-        status=Reminder.Status.SENT,
-        sent_at__gt=OuterRef("digest_since"),
-        sent_at__lte=now,
-        notification__isnull=False,
-        notification__email__isnull=True,
-    )
+    last_sent = _digests_sent(user=OuterRef("pk"))[:1]
+    waiting = _digest_reminders(user=OuterRef("pk"), since=OuterRef("digest_since"), until=now)
     first_since = Value(now - DIGEST_FIRST_WINDOW, output_field=DateTimeField())
     candidates = (
         User.objects.filter(reminder_email=ReminderEmail.DIGEST, is_active=True)

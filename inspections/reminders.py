@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -29,10 +27,6 @@ PARTY_ROLES: dict[str, frozenset[str]] = {
     Party.PROPERTY_COMPANY: PROPERTY_ROLES,
     Party.COMMUNITY_OFFICE: frozenset({Role.COMMUNITY_OFFICER}),
 }
-
-
-def _local(day: date, at: time = time.min) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 # --- rectification notices -----------------------------------------------------------
@@ -149,7 +143,7 @@ class InspectionComing(ReminderSource):
             yield Due(
                 pk=inspection.pk,
                 compound_id=inspection.compound_id,
-                deadline=_local(inspection.planned_on, INSPECTION_MORNING),
+                deadline=clock.local_midnight(inspection.planned_on, INSPECTION_MORNING),
                 recipient_ids=recipients,
                 url=reverse("inspections:inspection_detail", args=[inspection.pk]),
                 title=f"{inspection.display_title} {inspection.planned_on:%Y-%m-%d}",
@@ -274,7 +268,7 @@ class JointUnplanned(_JointQuarter):
 
     def checkpoint(self, start: date, end: date) -> datetime:
         month = start.month + 2
-        return _local(start.replace(month=month))
+        return clock.local_midnight(start.replace(month=month))
 
 
 class JointNotDone(_JointQuarter):
@@ -287,7 +281,7 @@ class JointNotDone(_JointQuarter):
     tell_office = True
 
     def checkpoint(self, start: date, end: date) -> datetime:
-        return _local(end - timedelta(days=14))
+        return clock.local_midnight(end - timedelta(days=14))
 
 
 SOURCES: tuple[type[ReminderSource], ...] = (

@@ -20,7 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from committee_site import clock
-from committee_site.access import committee_members, user_access
+from committee_site.access import committee_members, compound_owners, user_access
 from committee_site.models import Compound, User
 from committee_site.notifications import notify
 from committee_site.services import ServiceError, audit_record, transition_apply
@@ -321,11 +321,7 @@ def _publish_move(
 
 
 def _tell_owners(report: QuarterlyReport) -> None:
-    owners = User.objects.filter(
-        is_active=True,
-        owner_profile__verified_at__isnull=False,
-        owner_profile__units__building__compound_id=report.compound_id,
-    ).distinct()
+    owners = compound_owners(report.compound_id)
     url = reverse("reports:report_detail", args=[report.pk])
     for owner in owners:
         notify(recipient=owner, kind="report_published", context={"report": report}, url=url)

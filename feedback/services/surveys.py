@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from committee_site import clock
-from committee_site.access import user_access
+from committee_site.access import compound_owners, user_access
 from committee_site.models import Compound, OwnerProfile, ServiceArea, Unit, User
 from committee_site.notifications import notify
 from committee_site.services import ServiceError, audit_record
@@ -125,11 +125,7 @@ def survey_open(
 
 
 def _tell_owners(survey: Survey) -> None:
-    owners = User.objects.filter(
-        is_active=True,
-        owner_profile__verified_at__isnull=False,
-        owner_profile__units__building__compound_id=survey.compound_id,
-    ).distinct()
+    owners = compound_owners(survey.compound_id)
     url = reverse("feedback:survey_detail", args=[survey.pk])
     for owner in owners:
         notify(
