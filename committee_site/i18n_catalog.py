@@ -17,7 +17,17 @@ from django.conf import settings
 from django.utils.translation.template import templatize
 
 LOCALES = ("zh_Hans", "en")
-SOURCE_DIRS = ("committee_site", "complaints", "inspections", "feedback", "records", "reports", "templates")
+SOURCE_DIRS = (
+    "committee_site",
+    "complaints",
+    "inspections",
+    "feedback",
+    "records",
+    "reports",
+    "mailintake",
+    "api",
+    "templates",
+)
 SKIP_PARTS = {"migrations", "__pycache__", "management"}
 KEYWORDS = {
     **DEFAULT_KEYWORDS,

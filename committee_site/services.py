@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, F, Field, Model, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -260,6 +260,20 @@ def email_queue(*, to: str, subject: str, body: str) -> OutgoingEmail:
     return email
 
 
+def email_message_id(email_id: int) -> str:
+    """The Message-ID the site gives an outgoing e-mail: a reply's In-Reply-To
+    names it, so the complaint mailbox finds what the owner answers."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<email-{email_id}@{domain}>"
+
+
+def send_mail(
+    subject: str, body: str, from_email: str, recipients: list[str], *, fail_silently: bool, message_id: str
+) -> int:
+    message = EmailMessage(subject, body, from_email, recipients, headers={"Message-ID": message_id})
+    return message.send(fail_silently=fail_silently)
+
+
 def email_send(*, email_id: int) -> bool:
     """Send one queued e-mail if nobody else has claimed it. True when sent."""
     now = timezone.now()
@@ -270,7 +284,14 @@ def email_send(*, email_id: int) -> bool:
         return False
     email = OutgoingEmail.objects.get(pk=email_id)
     try:
-        send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to], fail_silently=False)
+        send_mail(
+            email.subject,
+            email.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [email.to],
+            fail_silently=False,
+            message_id=email_message_id(email.pk),
+        )
     except Exception as exc:
         attempts = email.attempts + 1
         status = OutgoingEmail.Status.FAILED if attempts >= EMAIL_MAX_ATTEMPTS else OutgoingEmail.Status.PENDING

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "inspections.apps.InspectionsConfig",
     "feedback.apps.FeedbackConfig",
     "reports.apps.ReportsConfig",
+    "mailintake.apps.MailintakeConfig",
+    "api.apps.ApiConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -273,6 +275,10 @@ RATE_LIMITS = env_rate_limits(
         # every 12 seconds at most, corrections included; two or three
         # members typing in the committee's office share one address.
         "survey_paper": {"user": "300/h", "address": "900/h"},
+        # Each API client (a WeChat front), every request it makes.
+        "api": {"client": "3600/h"},
+        # One-time codes an owner asks for to bind a WeChat identity.
+        "binding_code": {"user": "10/h", "address": "60/h"},
         # The anonymous forms.
         "apply": {"address": "10/h", "email": "5/d"},
         "password_reset": {"address": "20/h", "email": "5/15m"},
@@ -306,6 +312,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded files are served only through views that check access; no MEDIA_URL route exists.
 UPLOAD_MAX_IMAGE_MB = env_int("UPLOAD_MAX_IMAGE_MB", 10)
+# The complaint mailbox refuses (and records as refused) a message larger than this.
+MAIL_MAX_BYTES = env_int("MAIL_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {

@@ -155,10 +155,15 @@ LIMIT_KEYS: dict[str, Callable[[HttpRequest], str | None]] = {
     "user": lambda request: str(request.user.pk) if request.user.is_authenticated else None,
     "address": lambda request: client_address(request) or "unknown",
     "email": lambda request: request.POST.get("email", "").strip().lower() or None,
+    # The API's fronts: one WeChat account speaks for many owners from a few
+    # addresses, so it is counted as itself.
+    "client": lambda request: str(client.pk) if (client := getattr(request, "api_client", None)) else None,
 }
 
 
-def _seconds_to_wait(request: HttpRequest, group: str) -> int | None:
+def seconds_to_wait(request: HttpRequest, group: str) -> int | None:
+    """Counts the request against the limits of `group`; how long it must
+    wait if it is past any of them, else None."""
     waits = []
     for key, rate in settings.RATE_LIMITS[group].items():
         value = LIMIT_KEYS[key](request)
@@ -204,7 +209,7 @@ def rate_limited(group: str) -> Callable[[View], View]:
         @functools.wraps(view)
         def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method == "POST":
-                seconds = _seconds_to_wait(request, group)
+                seconds = seconds_to_wait(request, group)
                 if seconds is not None:
                     return too_many_requests(request, seconds)
             return view(request, *args, **kwargs)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from api import pages as api_pages
 from committee_site import dashboard, links, views
 from committee_site.forms import LocalisedPasswordResetForm
 from committee_site.throttle import rate_limited
@@ -56,6 +57,8 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("feedback/", include("feedback.urls")),
     path("reports/", include("reports.urls")),
+    path("api/v1/", include("api.urls")),
+    path("accounts/front-code/", api_pages.binding_code_issue_view, name="binding_code_issue"),
     path("admin/", admin.site.urls),
 ]
 

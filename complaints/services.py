@@ -254,7 +254,9 @@ def _complaint_create(
     complaint.next_due_at = next_due(complaint)
     complaint.save()
     _count(compound.pk, Status.SUBMITTED, +1)
-    action = Action.SUBMIT if channel == Channel.WEB else Action.RECORD
+    # An owner filing for themselves (the web form, a WeChat front) submits;
+    # anyone else records it for them.
+    action = Action.SUBMIT if complainant is not None and by.pk == complainant.pk else Action.RECORD
     event = ComplaintEvent.objects.create(
         complaint=complaint, at=now, actor=by, action=action, to_status=Status.SUBMITTED, version=1
     )

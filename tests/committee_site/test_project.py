@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = {"records", "complaints", "inspections", "feedback"}
+APPS = {"records", "complaints", "inspections", "feedback", "mailintake"}
 # May import every app (DESIGN.md §2); everything else in committee_site is the base.
 TOP = {
     "urls.py",
@@ -27,6 +27,7 @@ ALLOWED = {
     "complaints": {"committee_site", "records"},
     "inspections": {"committee_site", "records"},
     "feedback": {"committee_site", "records", "complaints"},
+    "mailintake": {"committee_site", "complaints"},
 }
 
 

@@ -63,3 +63,54 @@ def test_no_app_imports_the_reports():
             if any(name.split(".")[0] == "reports" for name in _imported(path)):
                 offending.add(str(path.relative_to(root)))
     assert offending - REPORTS_IMPORTERS == set()
+
+
+# The API for new-media fronts sits on top of complaints and feedback; only
+# the top of the project (its URLs) reaches it.
+API_IMPORTERS = {"committee_site/urls.py"}
+
+
+def test_no_app_imports_the_api():
+    root = RECORDS.parent
+    offending = set()
+    for folder in ("committee_site", "complaints", "inspections", "feedback", "records", "reports"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if any(name.split(".")[0] == "api" for name in _imported(path)):
+                offending.add(str(path.relative_to(root)))
+    assert offending - API_IMPORTERS == set()
+
+
+def test_api_imports_only_the_base_complaints_and_feedback():
+    root = RECORDS.parent
+    allowed = {"api", "committee_site", "complaints", "feedback"}
+    project = {"committee_site", "complaints", "inspections", "feedback", "records", "reports", "api"}
+    offending = {
+        str(path.relative_to(root)): sorted(name for name in _imported(path) if name.split(".")[0] in project - allowed)
+        for path in sorted((root / "api").rglob("*.py"))
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+# The complaint mailbox sits on top like the report: it files through the
+# complaints services; no app reaches it.
+MAILINTAKE_ALLOWED = {"committee_site", "complaints", "mailintake"}
+
+
+def test_no_app_imports_the_mailintake():
+    root = RECORDS.parent
+    offending = set()
+    for folder in ("committee_site", "complaints", "inspections", "feedback", "records", "reports", "api"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if any(name.split(".")[0] == "mailintake" for name in _imported(path)):
+                offending.add(str(path.relative_to(root)))
+    assert offending == set()
+
+
+def test_mailintake_imports_only_the_base_and_complaints():
+    root = RECORDS.parent
+    apps = {"committee_site", "complaints", "inspections", "feedback", "records", "reports", "mailintake", "api"}
+    reached = set()
+    for path in sorted((root / "mailintake").rglob("*.py")):
+        reached |= {name.split(".")[0] for name in _imported(path)} & apps
+    assert reached <= MAILINTAKE_ALLOWED
+    assert "complaints" in reached

@@ -1,0 +1,242 @@
+"""The owner's complaints through a front: the same form checks, services,
+access helper and owner-visible timeline as the web pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django import forms
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Router, Schema, Status
+
+from api.auth import bound_owner
+from api.errors import ApiError
+from api.models import ApiClient
+from api.schemas import Error
+from committee_site.access import user_access
+from committee_site.models import User
+from committee_site.pagination import BadCursor, keyset_page
+from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError
+from complaints import services
+from complaints.access import get_complaint_for, may
+from complaints.forms import ComplaintForm, ConfirmForm, ReasonForm
+from complaints.models import Action, Channel, Complaint
+from complaints.queries import complaint_timeline
+
+router = Router(tags=["complaints"])
+
+PER_PAGE = 25
+ORDERING = ("-submitted_at", "-id")
+
+
+class ComplaintIn(Schema):
+    where: str = Field(description='The place, as on the web form: "unit:<id>", "building:<id>" or "compound:<id>".')
+    category: int
+    title: str
+    description: str
+    location_text: str = ""
+
+
+class ComplaintOut(Schema):
+    id: int
+    reference: str
+    title: str
+    status: str
+    status_label: str
+    compound: int
+    submitted_at: datetime
+    version: int
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    note: str
+
+
+class ComplaintDetailOut(ComplaintOut):
+    description: str
+    events: list[EventOut]
+
+
+class ComplaintPage(Schema):
+    items: list[ComplaintOut]
+    next_cursor: str | None
+
+
+def _owner_of(request: HttpRequest) -> tuple[ApiClient, User]:
+    return request.auth, bound_owner(request)  # type: ignore[attr-defined]
+
+
+def _served(client: ApiClient) -> set[int]:
+    return set(client.compounds.values_list("pk", flat=True))
+
+
+def _out(complaint: Complaint) -> dict[str, object]:
+    return {
+        "id": complaint.pk,
+        "reference": complaint.reference,
+        "title": complaint.title,
+        "status": complaint.status,
+        "status_label": str(complaint.get_status_display()),
+        "compound": complaint.compound_id,
+        "submitted_at": complaint.submitted_at,
+        "version": complaint.version,
+    }
+
+
+@router.post(
+    "/complaints",
+    response={201: ComplaintOut, 400: Error, 401: Error, 403: Error, 429: Error},
+    operation_id="complaint_submit",
+)
+def complaint_submit(request: HttpRequest, payload: ComplaintIn) -> Status:
+    """File a complaint for the bound owner."""
+    client, owner = _owner_of(request)
+    if not user_access(owner).owner_compound_ids & _served(client):
+        raise ApiError(403, "compound_not_served", _("This front does not serve your compound."))
+    form = ComplaintForm(payload.dict(), owner=owner)
+    if not form.is_valid():
+        raise ApiError(400, "invalid", "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+    data = form.cleaned_data
+    if data["compound"].pk not in _served(client):
+        raise ApiError(403, "compound_not_served", _("This front does not serve your compound."))
+    try:
+        complaint = services.complaint_submit(
+            by=owner,
+            compound=data["compound"],
+            category=data["category"],
+            title=data["title"],
+            description=data["description"],
+            unit=data["unit"],
+            building=data["building"],
+            location_text=data["location_text"],
+            channel=Channel.WECHAT,
+            complainant=owner,
+        )
+    except ServiceError as error:
+        raise ApiError(400, "refused", error.message) from error
+    return Status(201, _out(complaint))
+
+
+@router.get(
+    "/complaints",
+    response={200: ComplaintPage, 400: Error, 401: Error, 403: Error, 429: Error},
+    operation_id="complaint_list",
+)
+def complaint_list(request: HttpRequest, cursor: str | None = None) -> dict[str, object]:
+    """The bound owner's own complaints in the front's compounds, newest first."""
+    client, owner = _owner_of(request)
+    queryset = Complaint.objects.visible_to(owner).filter(complainant=owner, compound_id__in=_served(client))
+    try:
+        page = keyset_page(queryset, ordering=ORDERING, cursor=cursor, per_page=PER_PAGE)
+    except BadCursor as error:
+        raise ApiError(400, "bad_cursor", _("The page link is not valid.")) from error
+    return {"items": [_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/complaints/{complaint_id}",
+    response={200: ComplaintDetailOut, 401: Error, 403: Error, 404: Error, 429: Error},
+    operation_id="complaint_read",
+)
+def complaint_read(request: HttpRequest, complaint_id: int) -> dict[str, object]:
+    """One of the owner's complaints with its owner-visible timeline."""
+    client, owner = _owner_of(request)
+    complaint = _own_complaint(client, owner, complaint_id)
+    timeline = complaint_timeline(complaint, internal=False)
+    return {
+        **_out(complaint),
+        "description": complaint.description,
+        "events": [
+            {
+                "at": event.at,
+                "action": event.action,
+                "action_label": str(event.get_action_display()),
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "note": event.note,
+            }
+            for event in timeline.events
+        ],
+    }
+
+
+def _own_complaint(client: ApiClient, owner: User, pk: int) -> Complaint:
+    # A published complaint of a neighbour is visible on the site, but a
+    # front speaks for one owner: only their own complaints, in its compounds.
+    try:
+        complaint = get_complaint_for(owner, pk)
+    except Http404:
+        complaint = None
+    if complaint is None or complaint.complainant_id != owner.pk or complaint.compound_id not in _served(client):
+        raise ApiError(404, "not_found", _("No such complaint."))
+    return complaint
+
+
+class ConfirmIn(Schema):
+    version: int = Field(description="The complaint's version the owner saw (its `version`).")
+    rating: int = Field(description="1 (very dissatisfied) to 5 (very satisfied).")
+    comment: str = ""
+
+
+class DisputeIn(Schema):
+    version: int
+    reason: str
+
+
+def _step(
+    request: HttpRequest,
+    complaint_id: int,
+    action: str,
+    form_class: type[forms.Form],
+    payload: Schema,
+    call: Callable[..., Complaint],
+) -> Complaint:
+    client, owner = _owner_of(request)
+    complaint = _own_complaint(client, owner, complaint_id)
+    if not may(owner, complaint, action):
+        raise ApiError(403, "not_allowed", _("This step is not open to you now."))
+    form = form_class(payload.dict())
+    if not form.is_valid():
+        raise ApiError(400, "invalid", "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+    try:
+        return call(complaint=complaint, by=owner, data=form.cleaned_data)
+    except ChangedMeanwhile as error:
+        raise ApiError(409, "changed_meanwhile", error.message) from error
+    except NotAllowed as error:
+        raise ApiError(409, "step_not_open", error.message) from error
+    except ServiceError as error:
+        raise ApiError(400, "refused", error.message) from error
+
+
+STEP_RESPONSES = {200: ComplaintOut, 400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 429: Error}
+
+
+@router.post("/complaints/{complaint_id}/confirm", response=STEP_RESPONSES, operation_id="complaint_confirm")
+def complaint_confirm(request: HttpRequest, complaint_id: int, payload: ConfirmIn) -> dict[str, object]:
+    """The owner accepts the reply and rates it; the complaint closes."""
+    complaint = _step(
+        request, complaint_id, Action.CONFIRM, ConfirmForm, payload,
+        lambda complaint, by, data: services.complaint_confirm(
+            complaint=complaint, by=by, seen_version=data["version"], rating=data["rating"], comment=data["comment"]
+        ),
+    )  # fmt: skip
+    return _out(complaint)
+
+
+@router.post("/complaints/{complaint_id}/dispute", response=STEP_RESPONSES, operation_id="complaint_dispute")
+def complaint_dispute(request: HttpRequest, complaint_id: int, payload: DisputeIn) -> dict[str, object]:
+    """The owner says what is still wrong; the complaint is open again."""
+    complaint = _step(
+        request, complaint_id, Action.DISPUTE, ReasonForm, payload,
+        lambda complaint, by, data: services.complaint_dispute(
+            complaint=complaint, by=by, seen_version=data["version"], reason=data["reason"]
+        ),
+    )  # fmt: skip
+    return _out(complaint)

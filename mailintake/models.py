@@ -1,0 +1,97 @@
+"""One row per message that reached the complaint mailbox (投诉邮箱). The row
+is the claim: its unique key is inserted and committed before anything else
+is written, so a rerun, a second MTA delivery or a crash never files twice."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from committee_site import clock
+from committee_site.workflow import Move, StateMachine
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", pgettext_lazy("inbound message", "Received")
+    COMPLAINT_CREATED = "complaint_created", pgettext_lazy("inbound message", "Complaint filed")
+    NOTE_ADDED = "note_added", pgettext_lazy("inbound message", "Note added to a complaint")
+    WAITING = "waiting", pgettext_lazy("inbound message", "Waiting in the intake list")
+    IGNORED = "ignored", pgettext_lazy("inbound message", "Ignored (automatic mail)")
+    REFUSED = "refused", pgettext_lazy("inbound message", "Refused")
+    DISCARDED = "discarded", pgettext_lazy("inbound message", "Discarded")
+    RECORDED = "recorded", pgettext_lazy("inbound message", "Recorded as a complaint")
+
+
+class Action(models.TextChoices):
+    FILE = "file", pgettext_lazy("inbound message", "filed as a complaint")
+    NOTE = "note", pgettext_lazy("inbound message", "added as an owner note")
+    HOLD = "hold", pgettext_lazy("inbound message", "put in the intake list")
+    IGNORE = "ignore", pgettext_lazy("inbound message", "ignored")
+    REFUSE = "refuse", pgettext_lazy("inbound message", "refused")
+    DISCARD = "discard", pgettext_lazy("inbound message", "discarded")
+    RECORD = "record", pgettext_lazy("inbound message", "recorded as a complaint")
+
+
+_NEW = frozenset({Status.RECEIVED})
+
+TRANSITIONS = StateMachine(
+    name="inbound_message",
+    moves={
+        Action.FILE: Move(_NEW, Status.COMPLAINT_CREATED, Action.FILE.label),
+        Action.NOTE: Move(_NEW, Status.NOTE_ADDED, Action.NOTE.label),
+        Action.HOLD: Move(_NEW, Status.WAITING, Action.HOLD.label),
+        Action.IGNORE: Move(_NEW, Status.IGNORED, Action.IGNORE.label),
+        Action.REFUSE: Move(_NEW, Status.REFUSED, Action.REFUSE.label),
+        # The committee's decisions on the intake list.
+        Action.DISCARD: Move(frozenset({Status.WAITING}), Status.DISCARDED, Action.DISCARD.label),
+        Action.RECORD: Move(frozenset({Status.WAITING}), Status.RECORDED, Action.RECORD.label),
+    },
+)
+
+
+class InboundMessage(models.Model):
+    TRANSITIONS: ClassVar[StateMachine] = TRANSITIONS
+
+    # The Message-ID without its angle brackets, or "sha256:<hex>" of the bytes
+    # when the message has none (or one too long to index).
+    key = models.CharField(_("message key"), max_length=255, unique=True)
+    compound = models.ForeignKey(
+        "committee_site.Compound", verbose_name=_("compound"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    # Lower-cased, so "one reply per address a day" matches whatever the case.
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=clock.now)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    version = models.PositiveIntegerField(default=1)
+    reason = models.TextField(_("reason"), blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    raw = models.FileField(_("message file"), max_length=300, blank=True)
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note_event = models.ForeignKey(
+        "complaints.ComplaintEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # When the "how to register" answer was queued; bounds replies per address.
+    replied_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        indexes = [
+            models.Index(fields=["compound", "status", "-received_at", "-id"], name="inbound_intake_list"),
+            models.Index(fields=["sender", "replied_at"], name="inbound_sender_replied"),
+            models.Index(fields=["replied_at"], condition=models.Q(replied_at__isnull=False), name="inbound_replied"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} {self.subject}"
