@@ -3,7 +3,9 @@ endpoints call the same access helpers and services as the web pages."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -18,6 +20,9 @@ from committee_site.access import user_access
 from committee_site.models import User
 from committee_site.services import ServiceError
 
+# Where Django reports its own 500s (and the admins get their mail from).
+log = logging.getLogger("django.request")
+
 api = NinjaAPI(
     title="Committee site API",
     version="1",
@@ -28,32 +33,58 @@ api = NinjaAPI(
 )
 
 
-def _answer(request: HttpRequest, error: ApiError) -> HttpResponse:
+def json_error(request: HttpRequest, error: ApiError) -> HttpResponse:
     response = api.create_response(request, error.body(), status=error.status)
     for name, value in error.headers.items():
         response[name] = value
     return response
 
 
+def not_found() -> ApiError:
+    return ApiError(404, "unknown_path", _("There is no such address in the API."))
+
+
+def method_not_allowed(request: HttpRequest, allow: str) -> HttpResponse:
+    return json_error(
+        request,
+        ApiError(405, "method_not_allowed", _("This address does not take this method."), headers={"Allow": allow}),
+    )
+
+
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return _answer(request, exc)
+    return json_error(request, exc)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _answer(request, ApiError(401, "auth_invalid", _("The client's token is not valid.")))
+    return json_error(request, ApiError(401, "auth_invalid", _("The client's token is not valid.")))
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    response = _answer(request, ApiError(422, "invalid", _("The request is not valid.")))
-    return response
+    return json_error(request, ApiError(422, "invalid", _("The request is not valid.")))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return json_error(request, not_found())
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _answer(request, ApiError(exc.status_code, "http_error", str(exc)))
+    # Ninja's only own HttpError is the body it cannot parse.
+    if exc.status_code == 400:
+        return json_error(request, ApiError(400, "malformed_body", _("The request body is not valid JSON.")))
+    return json_error(request, ApiError(exc.status_code, "http_error", str(exc)))
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A bug is still a 500 (and logged with its traceback, for the error
+    # mails), but a front gets the API's JSON instead of Django's HTML page.
+    log.exception("API error on %s %s", request.method, request.path)
+    return json_error(request, ApiError(500, "server_error", _("Something went wrong on the site.")))
 
 
 class ClientOut(Schema):
