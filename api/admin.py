@@ -11,7 +11,7 @@ from api.services import api_client_create, api_client_update
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
-    list_display = ("name", "key", "is_active", "created_by", "created_at", "last_used_at")
+    list_display = ("name", "key", "is_active", "require_signature", "created_by", "created_at", "last_used_at")
     list_filter = ("is_active",)
     search_fields = ("name", "key")
     filter_horizontal = ("compounds",)
@@ -41,6 +41,7 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
                 name=form.cleaned_data["name"],
                 compounds=form.cleaned_data["compounds"],
                 is_active=form.cleaned_data["is_active"],
+                require_signature=form.cleaned_data["require_signature"],
             )
             return
         issued = api_client_create(
@@ -48,6 +49,7 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
             name=form.cleaned_data["name"],
             compounds=form.cleaned_data["compounds"],
             is_active=form.cleaned_data["is_active"],
+            require_signature=form.cleaned_data["require_signature"],
         )
         obj.pk = issued.client.pk
         obj._state.adding = False

@@ -18,6 +18,11 @@ class ApiClient(models.Model):
     secret_sha256 = models.CharField(_("secret (SHA-256)"), max_length=64, editable=False)
     compounds = models.ManyToManyField(Compound, verbose_name=_("compounds"), related_name="+")
     is_active = models.BooleanField(_("active"), default=True)
+    require_signature = models.BooleanField(
+        _("require signed requests"),
+        default=False,
+        help_text=_("Refuse requests without X-Timestamp, X-Nonce and X-Signature (see the README)."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -74,3 +79,22 @@ class BindingCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class RequestNonce(models.Model):
+    """A signed request's nonce, kept while its timestamp is inside the
+    window: the same nonce again is a replay. In the database, not the cache,
+    because the cache may be each gunicorn worker's own memory."""
+
+    client = models.ForeignKey(ApiClient, verbose_name=_("API client"), on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(_("nonce"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("request nonce")
+        verbose_name_plural = _("request nonces")
+        constraints = [models.UniqueConstraint(fields=["client", "nonce"], name="requestnonce_client_nonce")]
+        indexes = [models.Index(fields=["client", "signed_at"], name="requestnonce_client_signed")]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.nonce}"

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from api.models import ApiClient, BindingCode, FrontIdentity
+from api.models import ApiClient, BindingCode, FrontIdentity, RequestNonce
 from committee_site import clock
 from committee_site.access import user_access
 from committee_site.models import Compound, User
@@ -31,13 +31,24 @@ class IssuedClient:
 
 
 @transaction.atomic
-def api_client_create(*, by: User, name: str, compounds: Iterable[Compound], is_active: bool = True) -> IssuedClient:
-    secret = secrets.token_urlsafe(32)
+def api_client_create(
+    *,
+    by: User,
+    name: str,
+    compounds: Iterable[Compound],
+    is_active: bool = True,
+    require_signature: bool = False,
+    secret: str | None = None,
+) -> IssuedClient:
+    """A new client and its token. `secret` is for the demo only, whose
+    token the README prints; every real client gets a random one."""
+    secret = secret or secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         name=name,
         key=secrets.token_hex(8),
         secret_sha256=secret_digest(secret),
         is_active=is_active,
+        require_signature=require_signature,
         created_by=by,
     )
     client.compounds.set(list(compounds))
@@ -45,7 +56,11 @@ def api_client_create(*, by: User, name: str, compounds: Iterable[Compound], is_
         actor=by,
         action="api_client.create",
         obj=client,
-        data={"name": name, "compounds": sorted(client.compounds.values_list("pk", flat=True))},
+        data={
+            "name": name,
+            "compounds": sorted(client.compounds.values_list("pk", flat=True)),
+            "require_signature": require_signature,
+        },
     )
     return IssuedClient(client=client, token=f"{client.key}.{secret}")
 
@@ -58,24 +73,53 @@ def api_client_touch(*, client: ApiClient, at: datetime) -> None:
 
 @transaction.atomic
 def api_client_update(
-    *, by: User, client: ApiClient, name: str, compounds: Iterable[Compound], is_active: bool
+    *,
+    by: User,
+    client: ApiClient,
+    name: str,
+    compounds: Iterable[Compound],
+    is_active: bool,
+    require_signature: bool | None = None,
 ) -> ApiClient:
     """Rename, rescope or switch a client off or on; its token stays the same."""
     locked = ApiClient.objects.select_for_update().get(pk=client.pk)
     before = {
         "name": locked.name,
         "is_active": locked.is_active,
+        "require_signature": locked.require_signature,
         "compounds": sorted(locked.compounds.values_list("pk", flat=True)),
     }
     locked.name = name
     locked.is_active = is_active
-    locked.save(update_fields=["name", "is_active"])
+    if require_signature is not None:
+        locked.require_signature = require_signature
+    locked.save(update_fields=["name", "is_active", "require_signature"])
     locked.compounds.set(list(compounds))
-    after = {"name": name, "is_active": is_active, "compounds": sorted(locked.compounds.values_list("pk", flat=True))}
+    after = {
+        "name": name,
+        "is_active": is_active,
+        "require_signature": locked.require_signature,
+        "compounds": sorted(locked.compounds.values_list("pk", flat=True)),
+    }
     changes = {field: [before[field], after[field]] for field in before if before[field] != after[field]}
     if changes:
         audit_record(actor=by, action="api_client.update", obj=locked, data=changes)
     return locked
+
+
+def request_nonce_record(*, client: ApiClient, nonce: str, signed_at: datetime, window: timedelta) -> bool:
+    """Remember a signed request's nonce; False if the client used it already
+    (a replay). Nonces whose timestamp has left the window are dropped here:
+    a replay of them is refused as stale anyway. No audit row: it is a
+    sighting, like api_client_touch."""
+    RequestNonce.objects.filter(client=client, signed_at__lt=clock.now() - window).delete()
+    try:
+        # Its own savepoint: a replay must not break the request's transaction.
+        with transaction.atomic():
+            RequestNonce.objects.create(client=client, nonce=nonce, signed_at=signed_at)
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- binding an owner's front identity --------------------------------------------
