@@ -92,7 +92,7 @@ def _out(complaint: Complaint) -> dict[str, object]:
 
 @router.post(
     "/complaints",
-    response={201: ComplaintOut, 400: Error, 401: Error, 403: Error, 429: Error},
+    response={201: ComplaintOut, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
     operation_id="complaint_submit",
 )
 def complaint_submit(request: HttpRequest, payload: ComplaintIn) -> Status:
@@ -126,7 +126,7 @@ def complaint_submit(request: HttpRequest, payload: ComplaintIn) -> Status:
 
 @router.get(
     "/complaints",
-    response={200: ComplaintPage, 400: Error, 401: Error, 403: Error, 429: Error},
+    response={200: ComplaintPage, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
     operation_id="complaint_list",
 )
 def complaint_list(request: HttpRequest, cursor: str | None = None) -> dict[str, object]:
@@ -142,7 +142,7 @@ def complaint_list(request: HttpRequest, cursor: str | None = None) -> dict[str,
 
 @router.get(
     "/complaints/{complaint_id}",
-    response={200: ComplaintDetailOut, 401: Error, 403: Error, 404: Error, 429: Error},
+    response={200: ComplaintDetailOut, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error},
     operation_id="complaint_read",
 )
 def complaint_read(request: HttpRequest, complaint_id: int) -> dict[str, object]:
@@ -215,7 +215,7 @@ def _step(
         raise ApiError(400, "refused", error.message) from error
 
 
-STEP_RESPONSES = {200: ComplaintOut, 400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 429: Error}
+STEP_RESPONSES = {200: ComplaintOut, 400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error, 429: Error}
 
 
 @router.post("/complaints/{complaint_id}/confirm", response=STEP_RESPONSES, operation_id="complaint_confirm")

@@ -92,7 +92,7 @@ class ClientOut(Schema):
     compounds: list[int]
 
 
-@api.get("/client", response={200: ClientOut, 401: Error, 429: Error}, operation_id="client_read")
+@api.get("/client", response={200: ClientOut, 401: Error, 422: Error, 429: Error}, operation_id="client_read")
 def client_read(request: HttpRequest) -> dict[str, object]:
     """The calling client and the compounds it may reach."""
     client: ApiClient = request.auth  # type: ignore[attr-defined]
@@ -110,7 +110,11 @@ class OwnerOut(Schema):
     compounds: list[int]
 
 
-@api.post("/bind", response={200: OwnerOut, 400: Error, 401: Error, 429: Error}, operation_id="front_identity_bind")
+@api.post(
+    "/bind",
+    response={200: OwnerOut, 400: Error, 401: Error, 422: Error, 429: Error},
+    operation_id="front_identity_bind",
+)
 def bind(request: HttpRequest, payload: BindIn) -> dict[str, object]:
     """Bind an openid to the owner who got the one-time code on their account page."""
     client: ApiClient = request.auth  # type: ignore[attr-defined]
@@ -121,7 +125,7 @@ def bind(request: HttpRequest, payload: BindIn) -> dict[str, object]:
     return _owner(client, identity.user)
 
 
-@api.get("/me", response={200: OwnerOut, 401: Error, 403: Error, 429: Error}, operation_id="owner_read")
+@api.get("/me", response={200: OwnerOut, 401: Error, 403: Error, 422: Error, 429: Error}, operation_id="owner_read")
 def me(request: HttpRequest) -> dict[str, object]:
     """The owner the openid is bound to, and the compounds of theirs this front serves."""
     return _owner(request.auth, bound_owner(request))  # type: ignore[attr-defined]
