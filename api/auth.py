@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
@@ -16,7 +18,7 @@ from api.errors import ApiError
 from api.models import ApiClient, FrontIdentity
 from api.services import api_client_touch, request_nonce_record, secret_digest
 from committee_site import clock, throttle
-from committee_site.models import User
+from committee_site.models import TimeLimits, User
 
 OPENID_HEADER = "X-Openid"
 
@@ -81,6 +83,23 @@ class ClientToken(HttpBearer):
         return client
 
 
+def _body(request: HttpRequest) -> bytes:
+    """The raw body, to hash. Django refuses to hold more than
+    DATA_UPLOAD_MAX_MEMORY_SIZE as `body`, but a form with photos may be
+    larger: up to as many photos as the site takes, each at most
+    UPLOAD_MAX_IMAGE_MB, is read whole here (as `body` would, so the form
+    parser still finds it)."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE or hasattr(request, "_body"):
+        return request.body
+    photos_at_most = TimeLimits.current().complaint_photos * settings.UPLOAD_MAX_IMAGE_MB * 1024 * 1024
+    if not request.content_type == "multipart/form-data" or length > photos_at_most + 1024 * 1024:
+        raise ApiError(413, "too_large", _("The request is too large."))
+    request._body = request.read()
+    request._stream = io.BytesIO(request._body)
+    return request._body
+
+
 def check_signature(request: HttpRequest, client: ApiClient) -> None:
     """Refuse a signed request whose signature, timestamp or nonce is wrong,
     and an unsigned one from a client that must sign."""
@@ -100,7 +119,7 @@ def check_signature(request: HttpRequest, client: ApiClient) -> None:
             full_path=request.get_full_path(),
             timestamp=timestamp,
             nonce=nonce,
-            body=request.body,
+            body=_body(request),
         ),
     )
     if not hmac.compare_digest(expected, signature.lower()):

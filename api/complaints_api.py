@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile as DjangoUpload
 from django.http import Http404, HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from api.auth import bound_owner
 from api.errors import ApiError
@@ -90,38 +92,60 @@ def _out(complaint: Complaint) -> dict[str, object]:
     }
 
 
-@router.post(
-    "/complaints",
-    response={201: ComplaintOut, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
-    operation_id="complaint_submit",
-)
+SUBMIT_RESPONSES = {201: ComplaintOut, 400: Error, 401: Error, 403: Error, 413: Error, 422: Error, 429: Error}
+
+
+@router.post("/complaints", response=SUBMIT_RESPONSES, operation_id="complaint_submit")
 def complaint_submit(request: HttpRequest, payload: ComplaintIn) -> Status:
-    """File a complaint for the bound owner."""
+    """File a complaint for the bound owner (JSON, no photos)."""
+    return _submit(request, payload.dict(), None)
+
+
+@router.post("/complaints/with-photos", response=SUBMIT_RESPONSES, operation_id="complaint_submit_with_photos")
+def complaint_submit_with_photos(
+    request: HttpRequest,
+    payload: Form[ComplaintIn],
+    photos: File[list[UploadedFile]] | None = None,
+) -> Status:
+    """File a complaint for the bound owner with photos (multipart/form-data,
+    the photos as repeated `photos` parts). As many and as large as the web
+    form takes; they are re-encoded and stripped of location data."""
+    # The web form's own photo field reads the files: its count, size and
+    # decoding checks, before any transaction opens.
+    return _submit(request, payload.dict(), request.FILES)
+
+
+def _submit(request: HttpRequest, data: dict[str, object], files: MultiValueDict[str, DjangoUpload] | None) -> Status:
     client, owner = _owner_of(request)
     if not user_access(owner).owner_compound_ids & _served(client):
         raise ApiError(403, "compound_not_served", _("This front does not serve your compound."))
-    form = ComplaintForm(payload.dict(), owner=owner)
+    form = ComplaintForm(data, files, owner=owner)
     if not form.is_valid():
-        raise ApiError(400, "invalid", "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
-    data = form.cleaned_data
-    if data["compound"].pk not in _served(client):
+        raise ApiError(400, "invalid", _form_errors(form))
+    cleaned = form.cleaned_data
+    if cleaned["compound"].pk not in _served(client):
         raise ApiError(403, "compound_not_served", _("This front does not serve your compound."))
     try:
         complaint = services.complaint_submit(
             by=owner,
-            compound=data["compound"],
-            category=data["category"],
-            title=data["title"],
-            description=data["description"],
-            unit=data["unit"],
-            building=data["building"],
-            location_text=data["location_text"],
+            compound=cleaned["compound"],
+            category=cleaned["category"],
+            title=cleaned["title"],
+            description=cleaned["description"],
+            unit=cleaned["unit"],
+            building=cleaned["building"],
+            location_text=cleaned["location_text"],
+            photos=cleaned["photos"],
             channel=Channel.WECHAT,
             complainant=owner,
         )
     except ServiceError as error:
         raise ApiError(400, "refused", error.message) from error
     return Status(201, _out(complaint))
+
+
+def _form_errors(form: forms.Form) -> str:
+    return "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
 
 
 @router.get(
@@ -204,7 +228,7 @@ def _step(
         raise ApiError(403, "not_allowed", _("This step is not open to you now."))
     form = form_class(payload.dict())
     if not form.is_valid():
-        raise ApiError(400, "invalid", "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+        raise ApiError(400, "invalid", _form_errors(form))
     try:
         return call(complaint=complaint, by=owner, data=form.cleaned_data)
     except ChangedMeanwhile as error:

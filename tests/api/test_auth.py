@@ -102,13 +102,15 @@ def test_openapi_document_is_served_as_json_naming_every_endpoint(client):
         "/api/v1/bind",
         "/api/v1/me",
         "/api/v1/complaints",
+        "/api/v1/complaints/with-photos",
         "/api/v1/complaints/{complaint_id}",
         "/api/v1/complaints/{complaint_id}/confirm",
         "/api/v1/complaints/{complaint_id}/dispute",
     }
     operations = {op["operationId"] for path in document["paths"].values() for op in path.values()}
     assert operations == {
-        "client_read", "front_identity_bind", "owner_read", "complaint_submit", "complaint_list", "complaint_read",
+        "client_read", "front_identity_bind", "owner_read", "complaint_submit", "complaint_submit_with_photos",
+        "complaint_list", "complaint_read",
         "complaint_confirm", "complaint_dispute",
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["ClientToken"]["scheme"] == "bearer"
