@@ -71,11 +71,11 @@ class ComplaintPage(Schema):
     next_cursor: str | None
 
 
-def _owner_of(request: HttpRequest) -> tuple[ApiClient, User]:
+def owner_of(request: HttpRequest) -> tuple[ApiClient, User]:
     return request.auth, bound_owner(request)  # type: ignore[attr-defined]
 
 
-def _served(client: ApiClient) -> set[int]:
+def served(client: ApiClient) -> set[int]:
     return set(client.compounds.values_list("pk", flat=True))
 
 
@@ -116,14 +116,14 @@ def complaint_submit_with_photos(
 
 
 def _submit(request: HttpRequest, data: dict[str, object], files: MultiValueDict[str, DjangoUpload] | None) -> Status:
-    client, owner = _owner_of(request)
-    if not user_access(owner).owner_compound_ids & _served(client):
+    client, owner = owner_of(request)
+    if not user_access(owner).owner_compound_ids & served(client):
         raise ApiError(403, "compound_not_served", _("This front does not serve your compound."))
     form = ComplaintForm(data, files, owner=owner)
     if not form.is_valid():
-        raise ApiError(400, "invalid", _form_errors(form))
+        raise ApiError(400, "invalid", form_errors(form))
     cleaned = form.cleaned_data
-    if cleaned["compound"].pk not in _served(client):
+    if cleaned["compound"].pk not in served(client):
         raise ApiError(403, "compound_not_served", _("This front does not serve your compound."))
     try:
         complaint = services.complaint_submit(
@@ -144,7 +144,7 @@ def _submit(request: HttpRequest, data: dict[str, object], files: MultiValueDict
     return Status(201, _out(complaint))
 
 
-def _form_errors(form: forms.Form) -> str:
+def form_errors(form: forms.Form) -> str:
     return "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
 
 
@@ -155,8 +155,8 @@ def _form_errors(form: forms.Form) -> str:
 )
 def complaint_list(request: HttpRequest, cursor: str | None = None) -> dict[str, object]:
     """The bound owner's own complaints in the front's compounds, newest first."""
-    client, owner = _owner_of(request)
-    queryset = Complaint.objects.visible_to(owner).filter(complainant=owner, compound_id__in=_served(client))
+    client, owner = owner_of(request)
+    queryset = Complaint.objects.visible_to(owner).filter(complainant=owner, compound_id__in=served(client))
     try:
         page = keyset_page(queryset, ordering=ORDERING, cursor=cursor, per_page=PER_PAGE)
     except BadCursor as error:
@@ -171,7 +171,7 @@ def complaint_list(request: HttpRequest, cursor: str | None = None) -> dict[str,
 )
 def complaint_read(request: HttpRequest, complaint_id: int) -> dict[str, object]:
     """One of the owner's complaints with its owner-visible timeline."""
-    client, owner = _owner_of(request)
+    client, owner = owner_of(request)
     complaint = _own_complaint(client, owner, complaint_id)
     timeline = complaint_timeline(complaint, internal=False)
     return {
@@ -198,7 +198,7 @@ def _own_complaint(client: ApiClient, owner: User, pk: int) -> Complaint:
         complaint = get_complaint_for(owner, pk)
     except Http404:
         complaint = None
-    if complaint is None or complaint.complainant_id != owner.pk or complaint.compound_id not in _served(client):
+    if complaint is None or complaint.complainant_id != owner.pk or complaint.compound_id not in served(client):
         raise ApiError(404, "not_found", _("No such complaint."))
     return complaint
 
@@ -222,13 +222,13 @@ def _step(
     payload: Schema,
     call: Callable[..., Complaint],
 ) -> Complaint:
-    client, owner = _owner_of(request)
+    client, owner = owner_of(request)
     complaint = _own_complaint(client, owner, complaint_id)
     if not may(owner, complaint, action):
         raise ApiError(403, "not_allowed", _("This step is not open to you now."))
     form = form_class(payload.dict())
     if not form.is_valid():
-        raise ApiError(400, "invalid", _form_errors(form))
+        raise ApiError(400, "invalid", form_errors(form))
     try:
         return call(complaint=complaint, by=owner, data=form.cleaned_data)
     except ChangedMeanwhile as error:

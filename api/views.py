@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from api.auth import ClientToken, bound_owner
 from api.complaints_api import router as complaints_router
 from api.errors import ApiError
+from api.feedback_api import router as feedback_router
 from api.models import ApiClient
 from api.schemas import Error
 from api.services import front_identity_bind
@@ -141,3 +142,4 @@ def _owner(client: ApiClient, user: User) -> dict[str, object]:
 
 
 api.add_router("/", complaints_router)
+api.add_router("/", feedback_router)
