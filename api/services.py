@@ -38,14 +38,16 @@ def api_client_create(
     compounds: Iterable[Compound],
     is_active: bool = True,
     require_signature: bool = False,
-    secret: str | None = None,
+    token: str | None = None,
 ) -> IssuedClient:
-    """A new client and its token. `secret` is for the demo only, whose
-    token the README prints; every real client gets a random one."""
+    """A new client and its token. `token` ("<key>.<secret>") is for the
+    demo only, whose token the README prints; every real client gets a
+    random one."""
+    key, _dot, secret = (token or "").partition(".")
     secret = secret or secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         name=name,
-        key=secrets.token_hex(8),
+        key=key or secrets.token_hex(8),
         secret_sha256=secret_digest(secret),
         is_active=is_active,
         require_signature=require_signature,

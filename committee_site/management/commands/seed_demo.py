@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from api import demo as api_demo
 from committee_site import clock, notifications, services
 from committee_site.models import (
     Building,
@@ -291,6 +292,7 @@ class Command(BaseCommand):
         owners = [users["owner"], users["owner2"], *neighbours]
         history += feedback_demo.seed_entries(compound=compound, committee=users["committee"], owners=owners, now=now)
         history += feedback_demo.seed_surveys(compound=compound, committee=users["committee"], owners=owners, now=now)
+        created += api_demo.seed(compound=compound, admin=users["admin"], owner=users["owner"])
         # Last: the reports count what the other demos made.
         history += reports_demo.seed(compound=compound, committee=users["committee"], now=now)
         if history:
