@@ -24,7 +24,7 @@ from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError
 from complaints import services
 from complaints.access import get_complaint_for, may
 from complaints.forms import ComplaintForm, ConfirmForm, ReasonForm
-from complaints.models import Action, Channel, Complaint
+from complaints.models import Action, Channel, Complaint, Publication
 from complaints.queries import complaint_timeline
 
 router = Router(tags=["complaints"])
@@ -264,3 +264,61 @@ def complaint_dispute(request: HttpRequest, complaint_id: int, payload: DisputeI
         ),
     )  # fmt: skip
     return _out(complaint)
+
+
+# --- published results (投诉处理结果公开) ----------------------------------------------
+
+
+class PublicationOut(Schema):
+    id: int
+    compound: int
+    category: str
+    building: str | None
+    scope: str
+    summary: str
+    published_at: datetime
+
+
+class PublicationPage(Schema):
+    items: list[PublicationOut]
+    next_cursor: str | None
+
+
+PUBLICATION_ORDERING = ("-published_at", "-id")
+
+
+@router.get(
+    "/results",
+    response={200: PublicationPage, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
+    operation_id="publication_list",
+)
+def publication_list(request: HttpRequest, cursor: str | None = None) -> dict[str, object]:
+    """The published results the owner's board shows, in the owner's
+    compounds this front serves, newest first: the redacted summary, never
+    the complaint itself."""
+    client, owner = owner_of(request)
+    compounds = served(client) & user_access(owner).owner_compound_ids
+    queryset = (
+        Publication.objects.visible_to(owner)
+        .filter(complaint__compound_id__in=compounds)
+        .select_related("complaint__category", "building")
+    )
+    try:
+        page = keyset_page(queryset, ordering=PUBLICATION_ORDERING, cursor=cursor, per_page=PER_PAGE)
+    except BadCursor as error:
+        raise ApiError(400, "bad_cursor", _("The page link is not valid.")) from error
+    return {
+        "items": [
+            {
+                "id": publication.pk,
+                "compound": publication.complaint.compound_id,
+                "category": str(publication.complaint.category),
+                "building": str(publication.building) if publication.building else None,
+                "scope": publication.scope,
+                "summary": publication.summary,
+                "published_at": publication.published_at,
+            }
+            for publication in page.items
+        ],
+        "next_cursor": page.next_cursor,
+    }

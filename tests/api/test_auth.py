@@ -111,13 +111,14 @@ def test_openapi_document_is_served_as_json_naming_every_endpoint(client):
         "/api/v1/surveys",
         "/api/v1/surveys/{survey_id}",
         "/api/v1/surveys/{survey_id}/answer",
+        "/api/v1/results",
     }
     operations = {op["operationId"] for path in document["paths"].values() for op in path.values()}
     assert operations == {
         "client_read", "front_identity_bind", "owner_read", "complaint_submit", "complaint_submit_with_photos",
         "complaint_list", "complaint_read",
         "complaint_confirm", "complaint_dispute", "callback_list", "callback_answer", "survey_list", "survey_read",
-        "survey_answer",
+        "survey_answer", "publication_list",
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["ClientToken"]["scheme"] == "bearer"
 
