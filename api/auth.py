@@ -70,17 +70,20 @@ class ClientToken(HttpBearer):
         request.api_client = client  # type: ignore[attr-defined]
         # Counted before the signature is checked: bad signatures cost the
         # client its own quota, not the site's database.
-        seconds = throttle.seconds_to_wait(request, "api")
-        if seconds is not None:
-            raise ApiError(
-                429,
-                "rate_limited",
-                _("Too many requests; try again in %(seconds)d seconds.") % {"seconds": seconds},
-                headers={"Retry-After": str(seconds)},
-            )
+        refuse_past_limit(throttle.seconds_to_wait(request, "api"))
         check_signature(request, client)
         api_client_touch(client=client, at=clock.now())
         return client
+
+
+def refuse_past_limit(seconds: int | None) -> None:
+    if seconds is not None:
+        raise ApiError(
+            429,
+            "rate_limited",
+            _("Too many requests; try again in %(seconds)d seconds.") % {"seconds": seconds},
+            headers={"Retry-After": str(seconds)},
+        )
 
 
 def _body(request: HttpRequest) -> bytes:
@@ -137,9 +140,14 @@ def check_signature(request: HttpRequest, client: ApiClient) -> None:
         raise ApiError(401, "nonce_replayed", _("This request was already received; sign a new one."))
 
 
-def bound_owner(request: HttpRequest) -> User:
+def bound_owner(request: HttpRequest, *, limit: str | None = None) -> User:
     """The owner the request's openid is bound to on the calling front; an
-    openid that is missing or not bound gets 403 and can only bind."""
+    openid that is missing or not bound gets 403 and can only bind.
+
+    `limit` names the group in settings.RATE_LIMITS of the web form that
+    does the same: the owner's own limit there applies here too, counted in
+    the same place, so a front is no way round it. Only the per-user one: a
+    front's few addresses speak for all its owners."""
     client: ApiClient = request.auth  # type: ignore[attr-defined]
     openid = request.headers.get(OPENID_HEADER, "").strip()
     if not openid:
@@ -147,4 +155,6 @@ def bound_owner(request: HttpRequest) -> User:
     identity = FrontIdentity.objects.filter(client=client, openid=openid).select_related("user").first()
     if identity is None or not identity.user.is_active:
         raise ApiError(403, "openid_unbound", _("Bind this identity to an owner's account first."))
+    if limit is not None:
+        refuse_past_limit(throttle.seconds_to_wait(request, limit, values={"user": str(identity.user_id)}))
     return identity.user

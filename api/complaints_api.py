@@ -71,8 +71,10 @@ class ComplaintPage(Schema):
     next_cursor: str | None
 
 
-def owner_of(request: HttpRequest) -> tuple[ApiClient, User]:
-    return request.auth, bound_owner(request)  # type: ignore[attr-defined]
+def owner_of(request: HttpRequest, *, limit: str | None = None) -> tuple[ApiClient, User]:
+    """The calling front and its bound owner; a write names the web form's
+    limit group (see `bound_owner`)."""
+    return request.auth, bound_owner(request, limit=limit)  # type: ignore[attr-defined]
 
 
 def served(client: ApiClient) -> set[int]:
@@ -116,7 +118,7 @@ def complaint_submit_with_photos(
 
 
 def _submit(request: HttpRequest, data: dict[str, object], files: MultiValueDict[str, DjangoUpload] | None) -> Status:
-    client, owner = owner_of(request)
+    client, owner = owner_of(request, limit="complaint")
     if not user_access(owner).owner_compound_ids & served(client):
         raise ApiError(403, "compound_not_served", _("This front does not serve your compound."))
     form = ComplaintForm(data, files, owner=owner)
@@ -222,7 +224,7 @@ def _step(
     payload: Schema,
     call: Callable[..., Complaint],
 ) -> Complaint:
-    client, owner = owner_of(request)
+    client, owner = owner_of(request, limit="step")
     complaint = _own_complaint(client, owner, complaint_id)
     if not may(owner, complaint, action):
         raise ApiError(403, "not_allowed", _("This step is not open to you now."))

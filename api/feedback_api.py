@@ -16,6 +16,7 @@ from api.errors import ApiError
 from api.schemas import Error
 from committee_site import clock
 from committee_site.models import Unit, User
+from committee_site.pagination import BadCursor, keyset_page
 from committee_site.services import ChangedMeanwhile, NotAllowed, ServiceError
 from complaints.models import Satisfaction
 from feedback import queries
@@ -28,9 +29,7 @@ from feedback.survey_forms import SurveyAnswerForm
 
 router = Router(tags=["feedback"])
 
-# An owner has few callbacks waiting at once (one per replied complaint);
-# the list shows the first ones due, like the site's notifications would.
-CALLBACKS_AT_ONCE = 50
+CALLBACKS_PER_PAGE = 25
 
 READ_RESPONSES = {401: Error, 403: Error, 422: Error, 429: Error}
 STEP_RESPONSES = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error, 429: Error}
@@ -72,18 +71,26 @@ def _callback_out(callback: Callback) -> dict[str, object]:
     }
 
 
-@router.get("/callbacks", response={200: list[CallbackOut], **READ_RESPONSES}, operation_id="callback_list")
-def callback_list(request: HttpRequest) -> list[dict[str, object]]:
+class CallbackPage(Schema):
+    items: list[CallbackOut]
+    next_cursor: str | None
+
+
+@router.get("/callbacks", response={200: CallbackPage, 400: Error, **READ_RESPONSES}, operation_id="callback_list")
+def callback_list(request: HttpRequest, cursor: str | None = None) -> dict[str, object]:
     """The callbacks waiting for the bound owner's own answer, first due first."""
     client, owner = owner_of(request)
-    callbacks = (
+    queryset = (
         Callback.objects.visible_to(owner)
         .pending()
         .filter(complaint__complainant=owner, compound_id__in=served(client))
         .select_related("complaint")
-        .order_by("due_at", "id")[:CALLBACKS_AT_ONCE]
     )
-    return [_callback_out(callback) for callback in callbacks]
+    try:
+        page = keyset_page(queryset, ordering=("due_at", "id"), cursor=cursor, per_page=CALLBACKS_PER_PAGE)
+    except BadCursor as error:
+        raise ApiError(400, "bad_cursor", _("The page link is not valid.")) from error
+    return {"items": [_callback_out(callback) for callback in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post(
@@ -94,7 +101,7 @@ def callback_list(request: HttpRequest) -> list[dict[str, object]]:
 def callback_answer(request: HttpRequest, callback_id: int, payload: CallbackAnswerIn) -> dict[str, object]:
     """The owner answers their callback online: solved closes the complaint,
     not solved reopens it with the comment."""
-    client, owner = owner_of(request)
+    client, owner = owner_of(request, limit="step")
     try:
         callback = get_callback_for(owner, callback_id, write=True, as_owner=True)
     except (Http404, PermissionDenied):
@@ -198,7 +205,7 @@ def survey_list(request: HttpRequest) -> list[dict[str, object]]:
 
 
 def _survey(request: HttpRequest, survey_id: int, *, answer: bool) -> tuple[Survey, User]:
-    client, owner = owner_of(request)
+    client, owner = owner_of(request, limit="survey_answer" if answer else None)
     try:
         survey = get_survey_for(owner, survey_id, answer=answer)
     except Http404:

@@ -161,12 +161,15 @@ LIMIT_KEYS: dict[str, Callable[[HttpRequest], str | None]] = {
 }
 
 
-def seconds_to_wait(request: HttpRequest, group: str) -> int | None:
+def seconds_to_wait(request: HttpRequest, group: str, *, values: dict[str, str] | None = None) -> int | None:
     """Counts the request against the limits of `group`; how long it must
-    wait if it is past any of them, else None."""
+    wait if it is past any of them, else None. `values` counts only the
+    limits it names, against the values given (the API's bound owner)."""
     waits = []
     for key, rate in settings.RATE_LIMITS[group].items():
-        value = LIMIT_KEYS[key](request)
+        if values is not None and key not in values:
+            continue
+        value = values[key] if values is not None else LIMIT_KEYS[key](request)
         if value is None:
             continue
         try:

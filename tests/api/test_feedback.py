@@ -33,16 +33,29 @@ def _post(client, token, path, payload, openid="oOWNER"):
 def test_callback_list_shows_the_owners_waiting_callback(client, front, owner, committee_member, property_staff):
     complaint, callback = replied(owner, committee_member, property_staff)
     listed = client.get("/api/v1/callbacks", **_h(front.token)).json()
-    assert [(row["id"], row["complaint"], row["version"]) for row in listed] == [
+    assert [(row["id"], row["complaint"], row["version"]) for row in listed["items"]] == [
         (callback.pk, complaint.pk, callback.version)
     ]
-    assert listed[0]["complaint_reference"] == complaint.reference
+    assert listed["items"][0]["complaint_reference"] == complaint.reference
+    assert listed["next_cursor"] is None
+
+
+def test_callback_list_pages_first_due_first(client, front, owner, committee_member, property_staff, monkeypatch):
+    monkeypatch.setattr("api.feedback_api.CALLBACKS_PER_PAGE", 1)
+    first = replied(owner, committee_member, property_staff)[1]
+    second = replied(owner, committee_member, property_staff)[1]
+    page = client.get("/api/v1/callbacks", **_h(front.token)).json()
+    assert [row["id"] for row in page["items"]] == [first.pk]
+    rest = client.get(f"/api/v1/callbacks?cursor={page['next_cursor']}", **_h(front.token)).json()
+    assert ([row["id"] for row in rest["items"]], rest["next_cursor"]) == ([second.pk], None)
+    bad = client.get("/api/v1/callbacks?cursor=forged", **_h(front.token))
+    assert (bad.status_code, bad.json()["code"]) == (400, "bad_cursor")
 
 
 def test_callback_list_leaves_out_a_neighbours_callback(client, front, compound, committee_member, property_staff):
     neighbour = factories.owner_in(compound, building="2", unit="202", username="neighbour")
     replied(neighbour, committee_member, property_staff)
-    assert client.get("/api/v1/callbacks", **_h(front.token)).json() == []
+    assert client.get("/api/v1/callbacks", **_h(front.token)).json()["items"] == []
 
 
 def test_callback_answer_solved_closes_the_complaint(client, front, owner, committee_member, property_staff):
@@ -57,7 +70,7 @@ def test_callback_answer_solved_closes_the_complaint(client, front, owner, commi
     assert (callback.status, callback.channel) == (Callback.Status.SOLVED, Callback.Channel.ONLINE)
     complaint.refresh_from_db()
     assert complaint.status == Status.CLOSED
-    assert client.get("/api/v1/callbacks", **_h(front.token)).json() == []
+    assert client.get("/api/v1/callbacks", **_h(front.token)).json()["items"] == []
 
 
 def test_callback_answer_not_solved_needs_a_comment_and_reopens(client, front, owner, committee_member, property_staff):
@@ -103,7 +116,7 @@ def test_callback_of_a_compound_the_front_does_not_serve_is_out_of_reach(
     _complaint, callback = replied(owner, committee_member, property_staff)
     elsewhere = api_client_create(by=front.client.created_by, name="Other", compounds=[other_compound])
     front_identity_bind(client=elsewhere.client, openid="oOWNER", code=_code_for_both(owner, other_compound))
-    assert client.get("/api/v1/callbacks", **_h(elsewhere.token)).json() == []
+    assert client.get("/api/v1/callbacks", **_h(elsewhere.token)).json()["items"] == []
     response = _post(
         client, elsewhere.token, f"/api/v1/callbacks/{callback.pk}/answer",
         {"version": callback.version, "solved": True, "satisfaction": 5},

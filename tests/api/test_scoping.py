@@ -1,6 +1,7 @@
 """The API as a public interface: what a front may reach and what it may not."""
 
 import pytest
+from django.urls import reverse
 
 from api.services import api_client_create, binding_code_issue, front_identity_bind
 from complaints.models import Category, Complaint, Status
@@ -189,6 +190,61 @@ def test_rate_limit_counts_writes_and_refuses_them_before_they_run(client, setti
     second = client.post("/api/v1/complaints", payload, content_type="application/json", **_h(front_x.token))
     assert (first.status_code, second.status_code) == (201, 429)
     assert Complaint.objects.count() == 1
+
+
+def _payload(owner):
+    unit = owner.owner_profile.units.first()
+    return {
+        "where": f"unit:{unit.pk}",
+        "category": Category.objects.get(code="facility_repair").pk,
+        "title": "电梯门关不上",
+        "description": "3号楼电梯门这周一直关不上。",
+    }
+
+
+def test_owners_filing_limit_counts_the_web_form_and_the_front_together(client, settings, front_x, owner_of_both):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "complaint": {"user": "2/h", "address": "100/h"}}
+    client.force_login(owner_of_both)
+    web = client.post(reverse("complaints:new"), _payload(owner_of_both))
+    client.logout()
+    assert web.status_code == 302
+    first = client.post(
+        "/api/v1/complaints", _payload(owner_of_both), content_type="application/json", **_h(front_x.token)
+    )
+    second = client.post(
+        "/api/v1/complaints", _payload(owner_of_both), content_type="application/json", **_h(front_x.token)
+    )
+    assert (first.status_code, second.status_code) == (201, 429)
+    assert second.json()["code"] == "rate_limited"
+    assert 0 < int(second["Retry-After"]) <= 3600
+    assert Complaint.objects.count() == 2
+
+
+def test_one_owners_filing_limit_leaves_the_fronts_other_owners_alone(
+    client, settings, admin, compound, front_x, owner_of_both
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "complaint": {"user": "1/h", "address": "1/h"}}
+    neighbour = factories.owner_in(compound, username="neighbour")
+    front_identity_bind(client=front_x.client, openid="oNEIGHBOUR", code=binding_code_issue(user=neighbour).code)
+    answers = [
+        client.post(
+            "/api/v1/complaints", _payload(owner_of_both), content_type="application/json", **_h(front_x.token)
+        ),
+        client.post(
+            "/api/v1/complaints", _payload(owner_of_both), content_type="application/json", **_h(front_x.token)
+        ),
+        # The front's one address is not the owners' address: the per-address limit does not count here.
+        client.post(
+            "/api/v1/complaints",
+            _payload(neighbour),
+            content_type="application/json",
+            **_h(front_x.token, "oNEIGHBOUR"),
+        ),
+    ]
+    assert [answer.status_code for answer in answers] == [201, 429, 201]
+    assert sorted(Complaint.objects.values_list("complainant__username", flat=True)) == sorted(
+        [owner_of_both.username, neighbour.username]
+    )
 
 
 # --- an unbound openid ------------------------------------------------------------------
