@@ -35,6 +35,8 @@ class Action(models.TextChoices):
     RECORD = "record", pgettext_lazy("inbound message", "recorded as a complaint")
 
 
+PREVIEW_LENGTH = 300
+
 _NEW = frozenset({Status.RECEIVED})
 
 TRANSITIONS = StateMachine(
@@ -69,6 +71,10 @@ class InboundMessage(models.Model):
     version = models.PositiveIntegerField(default=1)
     reason = models.TextField(_("reason"), blank=True)
     size = models.PositiveIntegerField(_("size in bytes"))
+    # The start of the text body, HTML already made text, kept at ingest so the
+    # intake list shows what a message says without opening its file. Blank
+    # for what was refused or could not be read.
+    preview = models.CharField(_("preview"), max_length=PREVIEW_LENGTH, blank=True)
     raw = models.FileField(_("message file"), max_length=300, blank=True)
     complaint = models.ForeignKey(
         "complaints.Complaint",
@@ -89,6 +95,8 @@ class InboundMessage(models.Model):
         verbose_name_plural = _("inbound messages")
         indexes = [
             models.Index(fields=["compound", "status", "-received_at", "-id"], name="inbound_intake_list"),
+            # The intake list's "recent" filter: every status, newest first.
+            models.Index(fields=["compound", "-received_at", "-id"], name="inbound_recent"),
             models.Index(fields=["sender", "replied_at"], name="inbound_sender_replied"),
             models.Index(fields=["replied_at"], condition=models.Q(replied_at__isnull=False), name="inbound_replied"),
         ]
