@@ -4,21 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('committee_site', '0011_reminder_list_indexes'),
-        ('complaints', '0009_complaint_next_due'),
-        ('mailintake', '0001_initial'),
+        ("committee_site", "0011_reminder_list_indexes"),
+        ("complaints", "0009_complaint_next_due"),
+        ("mailintake", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='inboundmessage',
-            name='preview',
-            field=models.CharField(blank=True, max_length=300, verbose_name='preview'),
+            model_name="inboundmessage",
+            name="preview",
+            field=models.CharField(blank=True, max_length=300, verbose_name="preview"),
         ),
         migrations.AddIndex(
-            model_name='inboundmessage',
-            index=models.Index(fields=['compound', '-received_at', '-id'], name='inbound_recent'),
+            model_name="inboundmessage",
+            index=models.Index(fields=["compound", "-received_at", "-id"], name="inbound_recent"),
         ),
     ]
