@@ -60,8 +60,13 @@ def test_intake_list_shows_the_committee_the_waiting_messages_with_their_preview
     assert "tenant@example.net" in page
     assert detail(message) in page
     # In Chinese, the member's language.
-    assert "投诉邮箱" in page
-    assert "待处理" in page
+    assert "<h1 class=\"h3 mb-2\">投诉邮箱</h1>" in page
+    assert "待处理 <span class=\"small fw-normal text-body-secondary\">最新的在前</span>" in page
+    assert "全部（含未归属小区）" in page
+    detail_page = client_for(committee_member).get(detail(message)).content.decode()
+    assert "代为登记投诉" in detail_page
+    assert "舍弃来信" in detail_page
+    assert "发件人" in detail_page
 
 
 def test_intake_list_another_compounds_member_sees_none_of_its_mail(compound, other_committee_member):
