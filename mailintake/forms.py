@@ -88,7 +88,9 @@ class RecordForm(VersionForm):
         else:
             fill_single_choices(self, "compound", "category")
         query = str(self.data.get(self.add_prefix("owner_query"), "")).strip()[:100] if self.is_bound else ""
-        self.owner_matches = owners_matching(allowed, query, limit=OWNER_MATCHES) if query else []
+        found = owners_matching(allowed, query, limit=OWNER_MATCHES + 1) if query else []
+        self.more_matches = len(found) > OWNER_MATCHES
+        self.owner_matches = found[:OWNER_MATCHES]
         owner_field = self.fields["owner"]
         assert isinstance(owner_field, forms.ChoiceField)
         owner_field.choices = [(str(match.user.pk), _owner_label(match)) for match in self.owner_matches]
@@ -109,6 +111,12 @@ class RecordForm(VersionForm):
         if not matches:
             self.add_error(
                 "owner_query", _("No verified owner of this compound matches “%(query)s”.") % {"query": query}
+            )
+        elif not chosen and self.more_matches:
+            self.add_error(
+                "owner",
+                _("More than %(n)s owners match: choose one, or type more of the name, or the unit.")
+                % {"n": OWNER_MATCHES},
             )
         elif not chosen:
             self.add_error("owner", _("Several owners match; choose one."))

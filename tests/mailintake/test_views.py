@@ -60,8 +60,8 @@ def test_intake_list_shows_the_committee_the_waiting_messages_with_their_preview
     assert "tenant@example.net" in page
     assert detail(message) in page
     # In Chinese, the member's language.
-    assert "<h1 class=\"h3 mb-2\">投诉邮箱</h1>" in page
-    assert "待处理 <span class=\"small fw-normal text-body-secondary\">最新的在前</span>" in page
+    assert '<h1 class="h3 mb-2">投诉邮箱</h1>' in page
+    assert '待处理 <span class="small fw-normal text-body-secondary">最新的在前</span>' in page
     assert "全部（含未归属小区）" in page
     detail_page = client_for(committee_member).get(detail(message)).content.decode()
     assert "代为登记投诉" in detail_page
@@ -346,3 +346,14 @@ def test_intake_discard_flood_gets_429(settings, compound, committee_member):
         type(committee_member).objects.filter(pk=committee_member.pk).update(language=language)
 
     assert_flood_refused(settings, "step", send, speak=speak)
+
+
+def test_intake_record_offers_at_most_ten_owners_and_asks_for_more_of_the_name(compound, committee_member):
+    for i in range(12):
+        factories.owner_in(compound, building="4", unit=f"{i + 1}01", username=f"li{i}", first_name=f"李{i}")
+    message = waiting(compound)
+    response = _record(client_for(committee_member), message, owner_query="李")
+    assert response.status_code == 400
+    assert len(response.context["record_form"].fields["owner"].choices) == 10
+    assert "符合的业主超过 10 位：请选择一位，或输入更完整的姓名或房号。" in response.content.decode()
+    assert not Complaint.objects.exists()
