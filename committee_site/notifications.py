@@ -42,6 +42,13 @@ def in_app_only() -> Iterator[None]:
         _in_app_only.reset(token)
 
 
+def email_suppressed() -> bool:
+    """Whether this block mails nobody (muted or in-app only): for senders of
+    e-mail outside `notify`, such as the complaint mailbox's "please register"
+    answer, which the demo's made-up messages must not send either."""
+    return _muted.get() or _in_app_only.get()
+
+
 def render_message(kind: str, context: dict[str, Any], language: str) -> tuple[str, str]:
     """Subject and body of notifications/<kind>/{subject,body}.txt in a language."""
     with translation.override(language):

@@ -57,6 +57,8 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("feedback/", include("feedback.urls")),
     path("reports/", include("reports.urls")),
+    # The complaint mailbox's intake list (待处理邮件).
+    path("mail/", include("mailintake.urls")),
     path("api/v1/", include("api.urls")),
     path("accounts/front-code/", api_pages.binding_code_issue_view, name="binding_code_issue"),
     path("admin/", admin.site.urls),

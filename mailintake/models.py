@@ -4,14 +4,19 @@ is written, so a rerun, a second MTA delivery or a crash never files twice."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from committee_site import clock
+from committee_site.access import user_access
 from committee_site.workflow import Move, StateMachine
+
+if TYPE_CHECKING:
+    from committee_site.models import User
 
 
 class Status(models.TextChoices):
@@ -35,6 +40,8 @@ class Action(models.TextChoices):
     RECORD = "record", pgettext_lazy("inbound message", "recorded as a complaint")
 
 
+PREVIEW_LENGTH = 300
+
 _NEW = frozenset({Status.RECEIVED})
 
 TRANSITIONS = StateMachine(
@@ -50,6 +57,22 @@ TRANSITIONS = StateMachine(
         Action.RECORD: Move(frozenset({Status.WAITING}), Status.RECORDED, Action.RECORD.label),
     },
 )
+
+
+class InboundMessageQuerySet(models.QuerySet["InboundMessage"]):
+    def visible_to(self, user: User) -> InboundMessageQuerySet:
+        """What the committee members' intake list shows: their compounds'
+        messages, and the unassigned ones (compound NULL: mail to the site's
+        shared address, `mail_ingest` without --compound), which belong to no
+        compound yet; members of every committee see those, and the one who
+        records one files it in a compound they sit on. A compound's own
+        messages reach only its committee: X's members never see Y's mail. A
+        site that must keep compounds apart gives each its own address.
+        Property staff, officers and owners see none."""
+        compound_ids = user_access(user).committee_compound_ids
+        if not compound_ids:
+            return self.none()
+        return self.filter(Q(compound_id__in=list(compound_ids)) | Q(compound__isnull=True))
 
 
 class InboundMessage(models.Model):
@@ -69,6 +92,10 @@ class InboundMessage(models.Model):
     version = models.PositiveIntegerField(default=1)
     reason = models.TextField(_("reason"), blank=True)
     size = models.PositiveIntegerField(_("size in bytes"))
+    # The start of the text body, HTML already made text, kept at ingest so the
+    # intake list shows what a message says without opening its file. Blank
+    # for what was refused or could not be read.
+    preview = models.CharField(_("preview"), max_length=PREVIEW_LENGTH, blank=True)
     raw = models.FileField(_("message file"), max_length=300, blank=True)
     complaint = models.ForeignKey(
         "complaints.Complaint",
@@ -84,11 +111,15 @@ class InboundMessage(models.Model):
     # When the "how to register" answer was queued; bounds replies per address.
     replied_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
+    objects = InboundMessageQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("inbound message")
         verbose_name_plural = _("inbound messages")
         indexes = [
             models.Index(fields=["compound", "status", "-received_at", "-id"], name="inbound_intake_list"),
+            # The intake list's "recent" filter: every status, newest first.
+            models.Index(fields=["compound", "-received_at", "-id"], name="inbound_recent"),
             models.Index(fields=["sender", "replied_at"], name="inbound_sender_replied"),
             models.Index(fields=["replied_at"], condition=models.Q(replied_at__isnull=False), name="inbound_replied"),
         ]

@@ -27,13 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from committee_site import clock
+from committee_site import clock, notifications
 from committee_site.models import Compound, OutgoingEmail, Unit, User
 from committee_site.services import ServiceError, audit_record, email_message_id, email_queue, transition_apply
 from committee_site.uploads import ImageRejected, image_reencode
 from complaints.models import Category, Channel, Complaint
 from complaints.services import complaint_note, complaint_submit
-from mailintake.models import TRANSITIONS, Action, InboundMessage, Status
+from mailintake.models import PREVIEW_LENGTH, TRANSITIONS, Action, InboundMessage, Status
 
 # The committee files an e-mailed complaint under this category and corrects
 # it when accepting, as for a call: an e-mail carries no category.
@@ -147,14 +147,30 @@ class _Content:
     refused: list[str]
 
 
+def body_text(message: EmailMessage) -> str:
+    """The body as text: plain preferred, else HTML made text."""
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return ""
+    content = body.get_content()
+    text = html_to_text(content) if body.get_content_type() == "text/html" else content
+    return str(text).strip()
+
+
+def _preview(message: EmailMessage) -> str:
+    """The start of the body on one line for the intake list; a body that
+    cannot be decoded has none (the message's own processing says why)."""
+    try:
+        text = body_text(message)
+    except (ValueError, TypeError, LookupError, UnicodeError, MessageError):
+        return ""
+    return " ".join(text.split())[:PREVIEW_LENGTH]
+
+
 def _content(message: EmailMessage) -> _Content:
     """The body as text (plain preferred, else HTML made text), the photos
     re-encoded by the base's upload checks, and a line per refused attachment."""
-    body = message.get_body(preferencelist=("plain", "html"))
-    text = ""
-    if body is not None:
-        content = body.get_content()
-        text = html_to_text(content) if body.get_content_type() == "text/html" else content
+    text = body_text(message)
     photos: list[ContentFile[bytes]] = []
     refused: list[str] = []
     for part in message.iter_attachments():
@@ -171,7 +187,7 @@ def _content(message: EmailMessage) -> _Content:
             photos.append(image_reencode(SimpleUploadedFile(name, data, content_type=part.get_content_type())))
         except ImageRejected as exc:
             refused.append(str(exc.args[0]) if exc.args else name)
-    return _Content(text=text.strip(), photos=photos, refused=refused)
+    return _Content(text=text, photos=photos, refused=refused)
 
 
 # --- the claim --------------------------------------------------------------------
@@ -205,7 +221,7 @@ def _move(row: InboundMessage, action: str, *, reason: str = "", **changes: Any)
         action=action,
         by=None,
         seen_version=row.version,
-        changes={"reason": reason[:2000], **changes},
+        changes={"reason": reason[:2000], "preview": row.preview, **changes},
         compound=row.compound,
     )
     return row
@@ -299,11 +315,12 @@ def _reference(message: EmailMessage, subject: str) -> str:
 
 
 def _process(row: InboundMessage, message: EmailMessage, compound: Compound | None) -> InboundMessage:
+    row.preview = _preview(message)
     robot = _is_robot(message, row.sender)
     if robot:
         return _move(row, Action.IGNORE, reason=robot)
     if not row.sender:
-        return _move(row, Action.REFUSE, reason=str(_("The message has no sender address.")))
+        return _move(row, Action.REFUSE, reason=str(_("The message has no sender address.")), preview="")
     content = _content(message)
     reference = _reference(message, row.subject)
     if reference:
@@ -314,7 +331,7 @@ def _process(row: InboundMessage, message: EmailMessage, compound: Compound | No
     unit = _owner_unit(owners[0], compound) if len(owners) == 1 else None
     if unit is None:
         now = clock.now()
-        if not owners and _reply_allowed(row.sender, now):
+        if not owners and not notifications.email_suppressed() and _reply_allowed(row.sender, now):
             _register_reply(row)
             row.replied_at = now
         reason = _("Not from a verified owner's address.")

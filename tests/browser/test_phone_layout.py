@@ -23,6 +23,8 @@ PAGES = [
     "/complaints/dashboard/",
     "/complaints/dashboard/?status=open&sort=deadline",
     "/complaints/analysis/",
+    "/mail/",
+    "/mail/?show=recent",
 ]
 
 # Everything on the page that a reader cannot see without scrolling sideways

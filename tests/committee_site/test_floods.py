@@ -204,6 +204,7 @@ READ_ONLY = {
     "feedback:analysis", "feedback:analysis_csv",
     "feedback:survey_list", "feedback:survey_detail", "feedback:survey_results", "feedback:survey_results_csv",
     "feedback:callback_list", "feedback:callback_detail",
+    "mailintake:intake_list", "mailintake:intake_detail",
     "reports:report_list", "reports:report_detail", "reports:report_pdf",
     "api-v1:openapi-json", "api-v1:api-root",
 }  # fmt: skip

@@ -179,6 +179,14 @@ LIST_VIEWS: dict[str, tuple[str, dict[str, tuple[str, list[dict[str, str]]]]]] =
             "cursor": ("cursor", [{"status": "done"}, {"mine": "on"}]),
         },
     ),
+    "mailintake:intake_list": (
+        "committee",
+        {
+            "show": ("choice", [{"compound": "none"}]),
+            "compound": ("number", [{"show": "recent"}]),
+            "cursor": ("cursor", [{"show": "refused"}, {"show": "recent"}, {"compound": "none"}]),
+        },
+    ),
 }
 # Pages that read no query-string parameter at all.
 NO_PARAMETERS = {
@@ -312,6 +320,12 @@ def people(compound, committee_member, property_staff, owner):
             complaint_services.complaint_reply(
                 complaint=replied, by=property_staff, seen_version=replied.version, result="已更换减震垫"
             )
+    # Mail waiting in the intake list: the compound's, and one to the shared address.
+    from mailintake.services import message_ingest
+    from tests.mailintake.test_services import eml
+
+    message_ingest(raw=eml(sender="tenant@example.net", subject="楼上装修噪音"), compound=compound)
+    message_ingest(raw=eml(sender="driver@example.net", subject="车位被占"))
     factories.OwnerApplicationFactory(unit=owner.owner_profile.units.get())
     assert OwnerApplication.objects.exists()
     return {"committee": committee_member, "staff": property_staff, "owner": owner}

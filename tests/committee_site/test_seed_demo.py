@@ -286,3 +286,33 @@ def test_seed_demo_publishes_the_report_two_quarters_back_and_leaves_the_last_as
     # The committee was told a draft waits; the owners that a report was published.
     assert Notification.objects.filter(kind="report_draft", recipient__username="committee").count() == 2
     assert Notification.objects.filter(kind="report_published", recipient__username="owner").count() == 1
+
+
+def test_seed_demo_fills_the_intake_list_of_the_complaint_mailbox_without_mailing_anyone():
+    from mailintake.models import InboundMessage
+    from mailintake.models import Status as InboundStatus
+    from tests.conftest import client_for
+
+    call_command("seed_demo", stdout=io.StringIO())
+    now = timezone.now()
+    messages = {m.subject: m for m in InboundMessage.objects.all()}
+    assert {subject: m.status for subject, m in messages.items()} == {
+        "2号楼楼上深夜噪音": InboundStatus.WAITING,
+        "地下车库B2-017车位被长期占用": InboundStatus.WAITING,
+        "电梯维保记录": InboundStatus.REFUSED,
+        "自动回复：休假中": InboundStatus.IGNORED,
+    }
+    compound = Compound.objects.get(name="阳光花园")
+    # One to the shared address, whose compound is not known yet.
+    assert messages["地下车库B2-017车位被长期占用"].compound is None
+    assert messages["2号楼楼上深夜噪音"].compound == compound
+    assert "租户" in messages["2号楼楼上深夜噪音"].preview
+    assert messages["电梯维保记录"].preview == ""
+    assert all(now - timedelta(days=4) < m.received_at < now for m in messages.values())
+    # The unknown senders were not answered: the demo mails nobody.
+    assert all(m.replied_at is None for m in messages.values())
+    assert not OutgoingEmail.objects.exists()
+    page = client_for(User.objects.get(username="committee")).get(reverse("mailintake:intake_list"))
+    assert [m.subject for m in page.context["page"].items] == ["地下车库B2-017车位被长期占用", "2号楼楼上深夜噪音"]
+    call_command("seed_demo", stdout=io.StringIO())
+    assert InboundMessage.objects.count() == 4

@@ -309,3 +309,39 @@ def test_inbound_discard_drops_a_waiting_message_once(committee_member):
     assert (waiting.status, waiting.reason) == (Status.DISCARDED, "广告")
     with pytest.raises(NotAllowed):
         inbound_discard(message=waiting, by=committee_member, seen_version=waiting.version)
+
+
+def test_message_ingest_keeps_a_preview_of_the_text_on_one_line(db):
+    body = "楼上每天夜里十一点以后还在装修，\n电钻声很大。" + "吵" * 400
+    message = message_ingest(raw=eml(sender="tenant@example.net", body=body)).message
+    message.refresh_from_db()
+    assert message.preview == ("楼上每天夜里十一点以后还在装修， 电钻声很大。" + "吵" * 400)[:300]
+    assert len(message.preview) == 300
+
+
+def test_message_ingest_previews_an_html_body_as_its_visible_text(db):
+    mail = EmailMessage()
+    mail["From"] = "driver@example.net"
+    mail["Subject"] = "车位"
+    mail["Message-ID"] = "<html-preview@mail.example>"
+    mail.set_content("<p>车位被<b>占</b>了</p><script>alert(1)</script>", subtype="html")
+    message = message_ingest(raw=mail.as_bytes()).message
+    message.refresh_from_db()
+    assert message.preview == "车位被占了"
+
+
+def test_message_ingest_refused_messages_have_no_preview(db, settings):
+    settings.MAIL_MAX_BYTES = 2000
+    oversized = message_ingest(raw=eml(sender="big@example.net", body="很长" * 2000)).message
+    no_sender = message_ingest(raw=b"Subject: hello\r\n\r\nsome text\r\n").message
+    assert [(m.status, m.preview) for m in (oversized, no_sender)] == [(Status.REFUSED, ""), (Status.REFUSED, "")]
+
+
+def test_message_ingest_in_app_only_sends_no_register_answer(db):
+    from committee_site import notifications
+
+    with notifications.in_app_only():
+        result = message_ingest(raw=eml(sender="stranger@example.net"))
+    assert result.message.status == Status.WAITING
+    assert result.message.replied_at is None
+    assert not OutgoingEmail.objects.exists()
