@@ -93,8 +93,10 @@ def test_api_imports_only_the_base_complaints_and_feedback():
 
 
 # The complaint mailbox sits on top like the report: it files through the
-# complaints services; no app reaches it.
+# complaints services; no app reaches it, only the demo (its Mailbox row).
+# The beat names its task by a string.
 MAILINTAKE_ALLOWED = {"committee_site", "complaints", "mailintake"}
+MAILINTAKE_IMPORTERS = {"committee_site/management/commands/seed_demo.py"}
 
 
 def test_no_app_imports_the_mailintake():
@@ -104,7 +106,7 @@ def test_no_app_imports_the_mailintake():
         for path in sorted((root / folder).rglob("*.py")):
             if any(name.split(".")[0] == "mailintake" for name in _imported(path)):
                 offending.add(str(path.relative_to(root)))
-    assert offending == set()
+    assert offending - MAILINTAKE_IMPORTERS == set()
 
 
 def test_mailintake_imports_only_the_base_and_complaints():

@@ -32,6 +32,7 @@ from committee_site.reminders import reminders_sweep
 from complaints import demo as complaints_demo
 from feedback import demo as feedback_demo
 from inspections import demo as inspections_demo
+from mailintake import demo as mailintake_demo
 from records import demo as records_demo
 from reports import demo as reports_demo
 
@@ -293,6 +294,7 @@ class Command(BaseCommand):
         history += feedback_demo.seed_entries(compound=compound, committee=users["committee"], owners=owners, now=now)
         history += feedback_demo.seed_surveys(compound=compound, committee=users["committee"], owners=owners, now=now)
         created += api_demo.seed(compound=compound, admin=users["admin"], owner=users["owner"])
+        created += mailintake_demo.mailbox_seed(compound=compound, admin=users["admin"])
         # Last: the reports count what the other demos made.
         history += reports_demo.seed(compound=compound, committee=users["committee"], now=now)
         if history:
