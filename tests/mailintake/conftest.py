@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,6 +122,12 @@ userdb {{
 """
 
 
+def _found(pattern: bytes, text: Any) -> bytes:
+    found = re.search(pattern, text if isinstance(text, bytes) else b"")
+    assert found, (pattern, text)
+    return found.group(1)
+
+
 @dataclass
 class ImapServer:
     host: str
@@ -135,15 +142,15 @@ class ImapServer:
         conn.select("INBOX")
         return conn
 
-    def append(self, raw: bytes, *, flags: str = "") -> int:
+    def append(self, raw: bytes) -> int:
         """Deliver a message into INBOX, as the mail server would; its UID."""
         conn = self.connect()
         try:
-            status, data = conn.append("INBOX", flags or None, None, raw)
+            # typeshed has append() return a str; it returns (status, data).
+            answer: Any = conn.append("INBOX", None, None, raw)  # type: ignore[arg-type]
+            status, data = answer
             assert status == "OK", data
-            found = re.search(rb"APPENDUID \d+ (\d+)", data[0])
-            assert found, data
-            return int(found.group(1))
+            return int(_found(rb"APPENDUID \d+ (\d+)", data[0]))
         finally:
             conn.logout()
 
@@ -153,7 +160,7 @@ class ImapServer:
         try:
             status, data = conn.uid("FETCH", str(uid), "(RFC822.SIZE)")
             assert status == "OK", data
-            return int(re.search(rb"RFC822\.SIZE (\d+)", data[0]).group(1))
+            return int(_found(rb"RFC822\.SIZE (\d+)", data[0]))
         finally:
             conn.logout()
 
@@ -163,19 +170,18 @@ class ImapServer:
         try:
             status, data = conn.uid("FETCH", "1:*", "(FLAGS)")
             assert status == "OK", data
-            found = {}
-            for item in data:
-                if isinstance(item, bytes) and b"UID" in item:
-                    uid = int(re.search(rb"UID (\d+)", item).group(1))
-                    found[uid] = set(re.search(rb"FLAGS \(([^)]*)\)", item).group(1).decode().split())
-            return found
+            return {
+                int(_found(rb"UID (\d+)", item)): set(_found(rb"FLAGS \(([^)]*)\)", item).decode().split())
+                for item in data
+                if isinstance(item, bytes) and b"UID" in item
+            }
         finally:
             conn.logout()
 
     def empty(self) -> None:
         conn = self.connect()
         try:
-            status, data = conn.search(None, "ALL")
+            _status, data = conn.search(None, "ALL")
             if data and data[0]:
                 conn.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
                 conn.expunge()
@@ -240,7 +246,7 @@ def dovecot() -> Iterator[ImapServer]:
 
 
 @pytest.fixture
-def imap(dovecot: ImapServer) -> Iterator[ImapServer]:
+def imap(dovecot: ImapServer) -> ImapServer:
     """The session's server with an empty INBOX."""
     dovecot.empty()
-    yield dovecot
+    return dovecot

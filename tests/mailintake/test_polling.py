@@ -112,7 +112,8 @@ def test_mailbox_poll_an_unknown_senders_message_waits_and_gets_one_reply(
         (["stranger@example.net"], "投诉邮箱：请先注册 / Complaint mailbox: please register first")
     ]
     flags = imap.flags()
-    assert SEEN in flags[first] and SEEN in flags[second]
+    assert SEEN in flags[first]
+    assert SEEN in flags[second]
 
 
 def test_mailbox_poll_records_an_oversized_message_as_refused_without_downloading_it(owner, imap, mailbox, settings):
