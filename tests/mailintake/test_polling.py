@@ -25,6 +25,7 @@ from mailintake.polling import mailbox_poll
 from mailintake.services import message_ingest
 from mailintake.tasks import mailboxes_poll
 from tests.mailintake.test_services import eml
+from tests.races import postgresql_only, race
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
@@ -264,3 +265,20 @@ def test_mailboxes_poll_task_polls_every_active_mailbox_and_a_broken_one_stops_n
     # Run twice (an overlap, a redelivered task): nothing more.
     assert mailboxes_poll.apply(throw=True).get() == 0
     assert Complaint.objects.count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_two_polls_of_one_mailbox_at_once_file_one_complaint(owner, imap, mailbox):
+    uid = imap.append(eml(sender=owner.email, message_id="<polled-twice@mail.example>"))
+
+    def load() -> Mailbox:
+        return Mailbox.objects.select_related("compound").get(pk=mailbox.pk)
+
+    outcomes = race((load, lambda m: mailbox_poll(mailbox=m)), (load, lambda m: mailbox_poll(mailbox=m)))
+    assert [getattr(o, "error", o) for o in outcomes] == ["", ""]
+    assert sum(o.filed for o in outcomes) == 1
+    assert Complaint.objects.count() == 1
+    assert InboundMessage.objects.get().status == Status.COMPLAINT_CREATED
+    assert SEEN in imap.flags()[uid]
