@@ -26,6 +26,7 @@ def test_admin_cannot_add_or_change_inbound_messages(admin_client):
 # --- the mailboxes the beat polls ---------------------------------------------------
 
 MAILBOXES = "/admin/mailintake/mailbox/"
+CELL = '<td class="field-password_variable_set">'
 
 
 def _form(compound, **changes):
