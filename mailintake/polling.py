@@ -25,6 +25,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from committee_site import clock
 from committee_site.models import User
@@ -217,10 +218,11 @@ def _take(conn: imaplib.IMAP4, mailbox: Mailbox, uids: list[int], result: PollRe
             # it: it stays unseen, is taken again next time, and the admin sees why.
             log.exception("Mailbox %s: message UID %s could not be processed", mailbox.address, uid)
             result.failed += 1
-            result.error = _("%(n)s message(s) could not be processed; the last: %(error)s") % {
-                "n": result.failed,
-                "error": f"{type(exc).__name__}: {_text(exc)}",
-            }
+            result.error = ngettext(
+                "%(n)s message could not be processed: %(error)s",
+                "%(n)s messages could not be processed; the last: %(error)s",
+                result.failed,
+            ) % {"n": result.failed, "error": f"{type(exc).__name__}: {_text(exc)}"}
             continue
         finally:
             # One message in memory at a time.
