@@ -151,6 +151,32 @@ def test_mailbox_poll_a_message_taken_but_not_yet_marked_seen_is_not_filed_twice
     assert SEEN in imap.flags()[uid]
 
 
+def test_mailbox_poll_a_message_the_site_cannot_store_stays_unseen_and_is_taken_next_time(
+    owner, imap, mailbox, settings, tmp_path
+):
+    # The disk under the media folder fails (here: a file where a folder must be).
+    (tmp_path / "not-a-folder").write_text("")
+    good_media = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = tmp_path / "not-a-folder" / "media"
+    first = imap.append(eml(sender=owner.email, subject="第一封"))
+    second = imap.append(eml(sender=owner.email, subject="第二封"))
+    with translation.override("en"):
+        result = mailbox_poll(mailbox=mailbox)
+    assert result.counts() == counts(failed=2)
+    assert result.error.startswith("2 messages could not be processed; the last: NotADirectoryError: ")
+    assert not InboundMessage.objects.exists()
+    flags = imap.flags()
+    assert SEEN not in flags[first]
+    assert SEEN not in flags[second]
+    mailbox.refresh_from_db()
+    assert mailbox.last_error == result.error
+    settings.MEDIA_ROOT = good_media
+    assert mailbox_poll(mailbox=mailbox).counts() == counts(filed=2)
+    assert sorted(Complaint.objects.values_list("title", flat=True)) == ["第一封", "第二封"]
+    mailbox.refresh_from_db()
+    assert mailbox.last_error == ""
+
+
 def test_mailbox_poll_takes_at_most_the_cap_and_leaves_the_rest_for_the_next_poll(imap, mailbox, monkeypatch):
     monkeypatch.setattr(polling, "MAX_MESSAGES", 2)
     uids = [imap.append(eml(sender=f"neighbour{n}@example.net")) for n in range(3)]
