@@ -345,7 +345,8 @@ def message_ingest(*, raw: bytes, compound: Compound | None = None, size: int | 
     row "received" and a rerun finishes it, while a finished one is left alone.
     `size` is the whole message's size when `raw` holds only its start (the
     IMAP poller downloads only the headers of a message over the limit)."""
-    size = len(raw) if size is None else max(size, len(raw))
+    # The size column is a 32-bit integer; a larger size is refused all the same.
+    size = min(len(raw) if size is None else max(size, len(raw)), 2**31 - 1)
     headers = BytesHeaderParser(policy=policy.default).parsebytes(raw[: 256 * 1024])
     try:
         sender, subject, key = _sender(headers), str(headers.get("Subject", "") or ""), _key(headers, raw)
