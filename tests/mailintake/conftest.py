@@ -1,5 +1,5 @@
 """A real IMAP server for the poller's tests: Debian's Dovecot, started once
-per session as a private instance in a temporary folder (its own
+for this folder's tests as a private instance in a temporary folder (its own
 configuration, users, maildir, sockets and log), on a free port of
 127.0.0.1, without TLS."""
 
@@ -205,7 +205,8 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"Dovecot did not answer on 127.0.0.1:{port}.\n{logged}")
 
 
-@pytest.fixture(scope="session")
+# Started once for the tests of this folder and stopped after them.
+@pytest.fixture(scope="package")
 def dovecot() -> Iterator[ImapServer]:
     if DOVECOT is None:
         message = f"The IMAP tests need Debian's Dovecot: {INSTALL}"
@@ -247,6 +248,6 @@ def dovecot() -> Iterator[ImapServer]:
 
 @pytest.fixture
 def imap(dovecot: ImapServer) -> ImapServer:
-    """The session's server with an empty INBOX."""
+    """The server with an empty INBOX."""
     dovecot.empty()
     return dovecot
