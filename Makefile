@@ -12,6 +12,8 @@ export DEBUG ?= 1
 # The browser tests drive Debian's Chromium and screenshot pages with a CJK font.
 export CHROMIUM_PATH ?= /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# The IMAP poller's tests start a private Dovecot (Debian's dovecot-imapd).
+DOVECOT := $(or $(shell command -v dovecot),/usr/sbin/dovecot)
 APT_GET ?= $(shell command -v apt-get)
 IS_ROOT ?= $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
@@ -50,25 +52,28 @@ types: install-dev
 check-migrations: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-# Root with apt-get installs what the browser tests need; anyone else is told
-# the command, and make test stops before running anything.
+# Root with apt-get installs what the browser tests need, and the Dovecot the
+# IMAP poller's tests start (tests/mailintake/conftest.py); anyone else is
+# told the command, and make test stops before running anything.
 browser-deps:
-	@if [ ! -x "$(CHROMIUM_PATH)" ] || [ ! -f "$(CJK_FONT)" ]; then \
+	@if [ ! -x "$(CHROMIUM_PATH)" ] || [ ! -f "$(CJK_FONT)" ] || [ ! -x "$(DOVECOT)" ]; then \
 	    if [ -n "$(APT_GET)" ] && [ -n "$(IS_ROOT)" ]; then \
-	        echo "Installing Debian's chromium and fonts-wqy-microhei for the browser tests"; \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	        echo "Installing Debian's chromium, fonts-wqy-microhei and dovecot-imapd for the tests"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei dovecot-imapd >/dev/null; \
 	    elif [ -n "$(APT_GET)" ]; then \
-	        echo "The browser tests need Debian's Chromium and a CJK font. Run:" >&2; \
-	        echo "    sudo apt-get install chromium fonts-wqy-microhei" >&2; \
+	        echo "The tests need Debian's Chromium, a CJK font and Dovecot's IMAP server. Run:" >&2; \
+	        echo "    sudo apt-get install chromium fonts-wqy-microhei dovecot-imapd" >&2; \
 	        exit 1; \
 	    else \
-	        echo "The browser tests need Chromium at $(CHROMIUM_PATH) and the font $(CJK_FONT)." >&2; \
-	        echo "On Debian: apt-get install chromium fonts-wqy-microhei; elsewhere install Chromium and set CHROMIUM_PATH." >&2; \
+	        echo "The tests need Chromium at $(CHROMIUM_PATH), the font $(CJK_FONT) and Dovecot at $(DOVECOT)." >&2; \
+	        echo "On Debian: apt-get install chromium fonts-wqy-microhei dovecot-imapd; elsewhere install Chromium and Dovecot and set CHROMIUM_PATH." >&2; \
 	        exit 1; \
 	    fi; \
 	fi
 	@[ -x "$(CHROMIUM_PATH)" ] || { echo "No Chromium at CHROMIUM_PATH=$(CHROMIUM_PATH): point it at the chromium binary." >&2; exit 1; }
 	@"$(CHROMIUM_PATH)" --version 2>/dev/null
+	@[ -x "$(DOVECOT)" ] || { echo "No Dovecot at $(DOVECOT): install dovecot-imapd." >&2; exit 1; }
+	@"$(DOVECOT)" --version 2>/dev/null | sed 's/^/Dovecot /'
 
 test: browser-deps lint types check-migrations
 	$(BIN)/pytest

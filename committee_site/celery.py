@@ -177,6 +177,13 @@ app.conf.beat_schedule = {
         "task": "committee_site.tasks.reminder_digests_task",
         "schedule": crontab(minute=30, hour=7),
     },
+    # The complaint mailboxes (投诉邮箱) set up in the admin: each message is
+    # claimed by its Message-ID and marked seen only after it was filed, so an
+    # overlap or a crash files nothing twice (mailintake/polling.py).
+    "mailboxes-poll": {
+        "task": "mailintake.tasks.mailboxes_poll",
+        "schedule": crontab(minute="*/5"),
+    },
     # The quarterly report's draft, per compound, for the quarter just ended:
     # early on the first day of January, April, July and October (Asia/Shanghai,
     # the beat's time zone). One row per compound and quarter: a rerun is harmless.

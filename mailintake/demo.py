@@ -1,4 +1,5 @@
-"""Demo data of the complaint mailbox. Real raw messages fed through
+"""Demo data of the complaint mailbox: its Mailbox row, pointing at no real
+server and switched off so the beat never tries it, and real raw messages fed through
 `message_ingest` at moments in the past, so the committee's intake list
 (待处理邮件) has what a mailbox really gets: people the site does not know
 writing about their problems, a message nobody can read, an automatic reply.
@@ -13,8 +14,14 @@ from email.message import EmailMessage
 from django.utils import timezone
 
 from committee_site import clock
-from committee_site.models import Compound
+from committee_site.models import Compound, User
+from mailintake.models import Mailbox
+from mailintake.polling import mailbox_create
 from mailintake.services import message_ingest
+
+DEMO_MAILBOX_ADDRESS = "tousu@yangguang-huayuan.invalid"
+# The site's one catch-all address, for mail that names no compound.
+SHARED_ADDRESS = "tousu@committee-site.invalid"
 
 BROKEN_CHARSET = "x-unknown-gb"
 
@@ -69,10 +76,12 @@ MESSAGES: list[tuple[int, int, bool, str, str, str, str, dict[str, str]]] = [
 ]
 
 
-def _raw(message_id: str, sender: str, subject: str, body: str, headers: dict[str, str], at: datetime) -> bytes:
+def _raw(
+    message_id: str, sender: str, to: str, subject: str, body: str, headers: dict[str, str], at: datetime
+) -> bytes:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = "tousu@sunny-garden.example.org"
+    message["To"] = to
     message["Subject"] = subject
     message["Date"] = at.strftime("%a, %d %b %Y %H:%M:%S %z")
     message["Message-ID"] = f"<{message_id}>"
@@ -96,7 +105,38 @@ def intake_seed(*, compound: Compound, now: datetime | None = None) -> int:
         at = clock.local_midnight(day, time(hour, 17))
         with clock.frozen_at(at):
             result = message_ingest(
-                raw=_raw(message_id, sender, subject, body, headers, at), compound=compound if own_address else None
+                raw=_raw(
+                    message_id,
+                    sender,
+                    DEMO_MAILBOX_ADDRESS if own_address else SHARED_ADDRESS,
+                    subject,
+                    body,
+                    headers,
+                    at,
+                ),
+                compound=compound if own_address else None,
             )
         added += int(not result.duplicate)
     return added
+
+
+def mailbox_seed(*, compound: Compound, admin: User) -> int:
+    """The demo compound's mailbox, through the service; nothing if there already."""
+    if Mailbox.objects.filter(address=DEMO_MAILBOX_ADDRESS).exists():
+        return 0
+    mailbox_create(
+        by=admin,
+        values={
+            "compound": compound,
+            "address": DEMO_MAILBOX_ADDRESS,
+            # .invalid never resolves (RFC 2606): a poll fails at once, harmlessly.
+            "host": "imap.invalid",
+            "port": 993,
+            "use_tls": True,
+            "username": DEMO_MAILBOX_ADDRESS,
+            "password_env": "MAILBOX_DEMO_PASSWORD",
+            "folder": "INBOX",
+            "active": False,
+        },
+    )
+    return 1

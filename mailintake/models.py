@@ -1,11 +1,15 @@
 """One row per message that reached the complaint mailbox (投诉邮箱). The row
 is the claim: its unique key is inserted and committed before anything else
-is written, so a rerun, a second MTA delivery or a crash never files twice."""
+is written, so a rerun, a second MTA delivery or a crash never files twice.
+A Mailbox row is an IMAP mailbox the site polls for those messages."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, ClassVar
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -126,3 +130,88 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} {self.subject}"
+
+
+# The prefix every password variable must carry: a Mailbox row can then never
+# send another of the site's secrets (SECRET_KEY, DATABASE_URL) to an IMAP server.
+PASSWORD_ENV_PREFIX = "MAILBOX_"  # noqa: S105 (a prefix of names, no password)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class MailboxQuerySet(models.QuerySet["Mailbox"]):
+    def due(self) -> MailboxQuerySet:
+        """The active mailboxes, the longest unpolled first: when one poll runs
+        out of time, the ones it did not reach come first the next time."""
+        return self.filter(active=True).order_by(models.F("last_polled_at").asc(nulls_first=True), "pk")
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox the site polls for the complaint mailbox (投诉邮箱) of a
+    compound. The password stays in the environment of the processes that poll."""
+
+    compound = models.ForeignKey("committee_site.Compound", verbose_name=_("compound"), on_delete=models.PROTECT)
+    address = models.EmailField(
+        _("e-mail address"), unique=True, help_text=_("The address owners write to, as shown to them.")
+    )
+    host = models.CharField(_("IMAP server"), max_length=253)
+    port = models.PositiveIntegerField(
+        _("port"), default=993, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    use_tls = models.BooleanField(
+        _("use TLS"),
+        default=True,
+        help_text=_(
+            "IMAP over TLS (usually port 993). Without it the password travels in clear, so plain IMAP "
+            "is allowed only to a server on this machine."
+        ),
+    )
+    username = models.CharField(_("user name"), max_length=254)
+    password_env = models.CharField(
+        _("password variable"),
+        max_length=100,
+        validators=[
+            RegexValidator(
+                rf"^{PASSWORD_ENV_PREFIX}[A-Z0-9_]+$",
+                _("The name of an environment variable starting with MAILBOX_, in capitals, digits and _."),
+            )
+        ],
+        help_text=_(
+            "The NAME of the environment variable that holds the password, e.g. MAILBOX_SUNNY_GARDEN_PASSWORD. "
+            "The password itself is never stored in the database: set the variable for the web server and "
+            "the Celery worker."
+        ),
+    )
+    folder = models.CharField(
+        _("folder"),
+        max_length=200,
+        default="INBOX",
+        validators=[RegexValidator(r"^[\x20-\x7e]+$", _("Use the folder's name as the server spells it (ASCII)."))],
+    )
+    active = models.BooleanField(_("active"), default=True, help_text=_("Only active mailboxes are polled."))
+    last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = MailboxQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["address"]
+        indexes = [models.Index(fields=["active", "last_polled_at"], name="mailbox_due")]
+        constraints = [
+            # Two rows polling one folder would race to file each message
+            # under two compounds; the claim would pick one at random.
+            models.UniqueConstraint(fields=["host", "username", "folder"], name="mailbox_one_row_per_folder"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def clean(self) -> None:
+        if not self.use_tls and self.host.strip().lower() not in LOOPBACK_HOSTS:
+            raise ValidationError(
+                {"use_tls": _("Plain IMAP sends the password in clear: use TLS for a server on another machine.")}
+            )
+
+    def password_set(self) -> bool:
+        return bool(os.environ.get(self.password_env))

@@ -1,7 +1,8 @@
-"""Every write of the complaint mailbox. `message_ingest` takes one raw
-message (from `mail_ingest` on standard input, later from IMAP), claims its
-key, and then files a complaint, adds an owner note, puts it in the intake
-list, ignores it or refuses it, each through the InboundMessage TRANSITIONS."""
+"""Every write of the complaint mailbox but the IMAP poller's
+(`mailintake.polling`). `message_ingest` takes one raw message (from
+`mail_ingest` on standard input, or from the poller), claims its key, and then
+files a complaint, adds an owner note, puts it in the intake list, ignores it
+or refuses it, each through the InboundMessage TRANSITIONS."""
 
 from __future__ import annotations
 
@@ -194,7 +195,7 @@ def _content(message: EmailMessage) -> _Content:
 
 
 def _claim(
-    *, key: str, raw: bytes, sender: str, subject: str, compound: Compound | None
+    *, key: str, raw: bytes, size: int, sender: str, subject: str, compound: Compound | None
 ) -> tuple[InboundMessage, bool]:
     """Insert the row that owns `key`, with the raw bytes on disk, in a
     transaction of its own: committed before anything is filed. The second
@@ -204,7 +205,7 @@ def _claim(
     try:
         with transaction.atomic():
             row = InboundMessage.objects.create(
-                key=key, sender=sender, subject=subject[:300], compound=compound, size=len(raw)
+                key=key, sender=sender, subject=subject[:300], compound=compound, size=size
             )
             row.raw.name = default_storage.save(name, ContentFile(raw[: settings.MAIL_MAX_BYTES]))
             row.save(update_fields=["raw"])
@@ -355,22 +356,26 @@ def _process(row: InboundMessage, message: EmailMessage, compound: Compound | No
     return _move(row, Action.FILE, complaint=complaint, compound=unit.building.compound)
 
 
-def message_ingest(*, raw: bytes, compound: Compound | None = None) -> Ingested:
+def message_ingest(*, raw: bytes, compound: Compound | None = None, size: int | None = None) -> Ingested:
     """Process one message once. Its key is claimed and committed first; the
     work then runs in one transaction on the locked row, so a crash leaves the
-    row "received" and a rerun finishes it, while a finished one is left alone."""
+    row "received" and a rerun finishes it, while a finished one is left alone.
+    `size` is the whole message's size when `raw` holds only its start (the
+    IMAP poller downloads only the headers of a message over the limit)."""
+    # The size column is a 32-bit integer; a larger size is refused all the same.
+    size = min(len(raw) if size is None else max(size, len(raw)), 2**31 - 1)
     headers = BytesHeaderParser(policy=policy.default).parsebytes(raw[: 256 * 1024])
     try:
         sender, subject, key = _sender(headers), str(headers.get("Subject", "") or ""), _key(headers, raw)
     except (ValueError, TypeError, IndexError):
         sender, subject, key = "", "", "sha256:" + hashlib.sha256(raw).hexdigest()
     subject = " ".join(subject.split())
-    row, _claimed = _claim(key=key, raw=raw, sender=sender, subject=subject, compound=compound)
+    row, _claimed = _claim(key=key, raw=raw, size=size, sender=sender, subject=subject, compound=compound)
     with transaction.atomic():
         row = InboundMessage.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=row.pk)
         if row.status != Status.RECEIVED:
             return Ingested(message=row, duplicate=True)
-        if len(raw) > settings.MAIL_MAX_BYTES:
+        if size > settings.MAIL_MAX_BYTES:
             reason = _("The message is larger than %(n)s bytes.") % {"n": settings.MAIL_MAX_BYTES}
             return Ingested(message=_move(row, Action.REFUSE, reason=str(reason)), duplicate=False)
         try:

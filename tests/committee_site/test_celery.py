@@ -53,6 +53,7 @@ def test_beat_schedule_names_only_registered_tasks():
         "committee_site.tasks.reminders_sweep_task",
         "complaints.tasks.complaints_auto_close",
         "inspections.tasks.inspection_plans_materialise",
+        "mailintake.tasks.mailboxes_poll",
         "reports.tasks.quarterly_reports_compose",
     }
     assert scheduled <= set(app.tasks)
@@ -69,6 +70,7 @@ PROJECT_TASKS = {
     "complaints.tasks.complaints_auto_close",
     "inspections.tasks.inspection_plan_materialise",
     "inspections.tasks.inspection_plans_materialise",
+    "mailintake.tasks.mailboxes_poll",
     "reports.tasks.quarterly_reports_compose",
 }
 
@@ -92,6 +94,7 @@ def test_every_task_has_a_soft_limit_below_a_hard_limit():
         "complaints.tasks.complaints_auto_close": (300, 360),
         "inspections.tasks.inspection_plan_materialise": (300, 360),
         "inspections.tasks.inspection_plans_materialise": (300, 360),
+        "mailintake.tasks.mailboxes_poll": (300, 360),
         "reports.tasks.quarterly_reports_compose": (300, 360),
     }
 

@@ -218,6 +218,18 @@ def test_message_ingest_refuses_an_oversized_message_with_the_reason(owner, sett
     assert not Complaint.objects.exists()
 
 
+def test_message_ingest_of_the_headers_of_an_oversized_message_records_its_real_size(owner, settings):
+    # What the IMAP poller hands in for a message it does not download.
+    settings.MAIL_MAX_BYTES = 2000
+    headers = eml(sender=owner.email, message_id="<huge@mail.example>").split(b"\n\n")[0] + b"\n\n"
+    result = message_ingest(raw=headers, size=30_000_000)
+    assert (result.message.status, result.message.size) == (Status.REFUSED, 30_000_000)
+    assert result.message.reason == "来信超过 2000 字节。"
+    assert (result.message.key, result.message.sender) == ("huge@mail.example", owner.email)
+    assert result.message.raw.read() == headers
+    assert not Complaint.objects.exists()
+
+
 @pytest.mark.parametrize("raw", [b"\x00\xff\xfe garbage \x80\x81", b"", b"Subject: =?bogus?Q?x?=\r\n\r\nno sender\r\n"])
 def test_message_ingest_refuses_malformed_bytes_without_failing(db, raw):
     result = message_ingest(raw=raw)

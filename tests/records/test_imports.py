@@ -94,7 +94,8 @@ def test_api_imports_only_the_base_complaints_and_feedback():
 
 # The complaint mailbox sits on top like the report: it files through the
 # complaints services; no app reaches it, only the top: its URLs (by name, an
-# include of a string) and the demo, which feeds the intake list its messages.
+# include of a string) and the demo, which seeds its Mailbox row and feeds the
+# intake list its messages. The beat names its task by a string.
 MAILINTAKE_ALLOWED = {"committee_site", "complaints", "mailintake"}
 MAILINTAKE_IMPORTERS = {"committee_site/management/commands/seed_demo.py"}
 

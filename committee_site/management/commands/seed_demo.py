@@ -294,6 +294,7 @@ class Command(BaseCommand):
         history += feedback_demo.seed_entries(compound=compound, committee=users["committee"], owners=owners, now=now)
         history += feedback_demo.seed_surveys(compound=compound, committee=users["committee"], owners=owners, now=now)
         created += api_demo.seed(compound=compound, admin=users["admin"], owner=users["owner"])
+        created += mailintake_demo.mailbox_seed(compound=compound, admin=users["admin"])
         # The complaint mailbox's intake list: mail from people the site does not know.
         created += mailintake_demo.intake_seed(compound=compound, now=now)
         # Last: the reports count what the other demos made.
