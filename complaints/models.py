@@ -249,6 +249,8 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["compound", "-submitted_at", "-id"], name="complaint_compound_submitted"),
             models.Index(fields=["compound", "status", "-submitted_at", "-id"], name="complaint_compound_status"),
+            # The dashboard's filter by channel (电话、投诉邮箱、微信…), newest first.
+            models.Index(fields=["compound", "channel", "-submitted_at", "-id"], name="complaint_compound_channel"),
             models.Index(fields=["compound", "next_due_at", "id"], name="complaint_compound_due"),
             models.Index(fields=["compound", "-updated_at", "-id"], name="complaint_compound_updated"),
             models.Index(fields=["assignee", "status", "next_due_at"], name="complaint_assignee_due"),
