@@ -25,6 +25,7 @@ from committee_site.models import Building, ServiceArea, TimeLimits, User
 from complaints.filters import DUE_SOON, OPEN, OVERDUE, SORTS
 from complaints.models import (
     OPEN_STATUSES,
+    Action,
     Category,
     Channel,
     Complaint,
@@ -34,6 +35,7 @@ from complaints.models import (
     Publication,
     Status,
     StatusCount,
+    complaint_origin,
 )
 
 NEW_DAYS = 7
@@ -71,8 +73,14 @@ def complaint_timeline(complaint: Complaint, *, internal: bool) -> Timeline:
         events = events.filter(visible_to_owner=True)
         photos = photos.filter(visible_to_owner=True)
     events = events.prefetch_related(Prefetch("photos", queryset=photos, to_attr="shown_photos"))
+    shown: list[ComplaintEvent] = list(events)
+    for event in shown:
+        if event.action in (Action.SUBMIT, Action.RECORD):
+            # Where it came from, in the reader's language, as the entry's note: the page and the
+            # API's owner timeline show the note. Never saved: the stored event keeps its own.
+            event.note = "\n".join(filter(None, [complaint_origin(complaint.channel, event.action), event.note]))
     return Timeline(
-        events=list(events),
+        events=shown,
         intake_photos=list(photos.filter(event__isnull=True)),
         publication=Publication.objects.filter(complaint=complaint).select_related("building").first(),
     )
