@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0009_complaint_next_due'),
+        ("complaints", "0009_complaint_next_due"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['compound', 'channel', '-submitted_at', '-id'], name='complaint_compound_channel'),
+            model_name="complaint",
+            index=models.Index(
+                fields=["compound", "channel", "-submitted_at", "-id"], name="complaint_compound_channel"
+            ),
         ),
     ]
