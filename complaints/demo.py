@@ -202,9 +202,23 @@ PHRASES: dict[str, tuple[list[str], list[str]]] = {
 
 RECORDED_NAMES = ["王先生", "李阿姨", "赵女士", "陈老师", "周先生", "孙女士"]
 # What reaches the committee besides the web form and is recorded by it:
-# calls, the complaints mailbox, letters and visits. No WeChat or API
-# complaints: the site receives neither.
+# calls, the complaints mailbox, letters and visits. WeChat complaints come
+# through a front (below), filed by the owner.
 RECORDED_CHANNELS = [Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.VISIT]
+
+
+@dataclass(frozen=True)
+class Front:
+    """A front another app runs for one owner (api.demo's WeChat official
+    account): complaints may not import it, so the caller hands it in. From
+    `since` on, the complaints that owner would have filed on the web form go
+    through the front, as file(owner=, compound=, category=, title=,
+    description=, unit=) at their moment, and go on like any other."""
+
+    owner: User
+    since: datetime
+    file: Callable[..., Complaint]
+
 
 # Results every owner should see; the others are published to the building where it happened.
 COMPOUND_WIDE = {"security", "fire_safety", "parking", "fees", "disclosure", "committee_work", "suggestion"}
@@ -268,6 +282,7 @@ def seed(
     staff: User,
     owners: Sequence[User],
     followups: Mapping[str, Followup],
+    front: Front | None = None,
     now: datetime | None = None,
 ) -> int:
     """Add the demo complaints to a compound that has none; return how many.
@@ -297,7 +312,9 @@ def seed(
     with transaction.atomic(), notifications.in_app_only():
         for filed, index, steps, category in stories:
             recent = steps is not None
-            story = _file(rng, compound, committee, owners, units, buildings, category, filed, index, recent=recent)
+            story = _file(
+                rng, compound, committee, owners, units, buildings, category, filed, index, recent=recent, front=front
+            )
             story.followups = followups
             if steps is None:
                 _live(rng, story, committee, staff, now, _fate(rng))
@@ -358,15 +375,19 @@ def _file(
     index: int,
     *,
     recent: bool,
+    front: Front | None = None,
 ) -> _Story:
     owner = owners[index % 2] if recent else owners[index % len(owners)]
     chinese, english = rng.choice(TEXTS[category.code])
     in_english = owner.language == Language.EN
     with clock.frozen_at(moment):
         if index % 3 == 0:
-            # A third come by the web form, in the owner's language; the rest the committee records.
+            # A third come by the web form, in the owner's language (or, once
+            # the owner has bound the WeChat account, through it); the rest the committee records.
             title, description = english if in_english else chinese
-            complaint = services.complaint_submit(
+            by_front = front is not None and front.owner.pk == owner.pk and moment >= front.since
+            file = front.file if front is not None and by_front else services.complaint_submit
+            complaint = file(
                 by=owner,
                 compound=compound,
                 category=category,

@@ -99,6 +99,40 @@ class Channel(models.TextChoices):
     FEEDBACK = "feedback", pgettext_lazy("complaint channel", "Owner's feedback")
 
 
+# Where a complaint came from, as its timeline's first entry says it: filed by
+# the owner themselves, or recorded for them by someone else (the committee).
+# Said from the channel when the page is shown, so old complaints tell it too
+# and each reader reads it in their own language.
+ORIGIN_SUBMITTED: dict[str, Any] = {
+    Channel.WEB: _("Submitted through the website"),
+    Channel.PHONE: _("Submitted by phone"),
+    Channel.EMAIL: _("Submitted by e-mail to the complaints mailbox"),
+    Channel.LETTER: _("Submitted by letter"),
+    Channel.VISIT: _("Submitted in person"),
+    Channel.WECHAT: _("Submitted through the WeChat official account"),
+    Channel.API: _("Submitted through an app connected to the site"),
+    Channel.FEEDBACK: _("Submitted as the owner's feedback"),
+}
+ORIGIN_RECORDED: dict[str, Any] = {
+    Channel.WEB: _("Recorded by the committee"),
+    Channel.PHONE: _("Recorded by the committee from a phone call"),
+    Channel.EMAIL: _("Recorded by the committee from a message to the complaints mailbox"),
+    Channel.LETTER: _("Recorded by the committee from a letter"),
+    Channel.VISIT: _("Recorded by the committee from a visit"),
+    Channel.WECHAT: _("Recorded by the committee from a WeChat message"),
+    Channel.API: _("Recorded through an app connected to the site"),
+    Channel.FEEDBACK: _("Recorded by the committee from the owner's feedback"),
+}
+
+
+def complaint_origin(channel: str, action: str) -> str:
+    """The first entry's words: how the complaint reached the site ("" for a
+    channel no longer known)."""
+    said = ORIGIN_SUBMITTED if action == Action.SUBMIT else ORIGIN_RECORDED
+    text = said.get(channel)
+    return "" if text is None else str(text)
+
+
 class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
     NORMAL = "normal", _("Normal")
@@ -249,6 +283,8 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["compound", "-submitted_at", "-id"], name="complaint_compound_submitted"),
             models.Index(fields=["compound", "status", "-submitted_at", "-id"], name="complaint_compound_status"),
+            # The dashboard's filter by channel (电话、投诉邮箱、微信…), newest first.
+            models.Index(fields=["compound", "channel", "-submitted_at", "-id"], name="complaint_compound_channel"),
             models.Index(fields=["compound", "next_due_at", "id"], name="complaint_compound_due"),
             models.Index(fields=["compound", "-updated_at", "-id"], name="complaint_compound_updated"),
             models.Index(fields=["assignee", "status", "next_due_at"], name="complaint_assignee_due"),

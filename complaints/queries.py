@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,9 @@ from committee_site.models import Building, ServiceArea, TimeLimits, User
 from complaints.filters import DUE_SOON, OPEN, OVERDUE, SORTS
 from complaints.models import (
     OPEN_STATUSES,
+    Action,
     Category,
+    Channel,
     Complaint,
     ComplaintEvent,
     ComplaintPhoto,
@@ -33,6 +35,7 @@ from complaints.models import (
     Publication,
     Status,
     StatusCount,
+    complaint_origin,
 )
 
 NEW_DAYS = 7
@@ -70,8 +73,14 @@ def complaint_timeline(complaint: Complaint, *, internal: bool) -> Timeline:
         events = events.filter(visible_to_owner=True)
         photos = photos.filter(visible_to_owner=True)
     events = events.prefetch_related(Prefetch("photos", queryset=photos, to_attr="shown_photos"))
+    shown: list[ComplaintEvent] = list(events)
+    for event in shown:
+        if event.action in (Action.SUBMIT, Action.RECORD):
+            # Where it came from, in the reader's language, as the entry's note: the page and the
+            # API's owner timeline show the note. Never saved: the stored event keeps its own.
+            event.note = "\n".join(filter(None, [complaint_origin(complaint.channel, event.action), event.note]))
     return Timeline(
-        events=list(events),
+        events=shown,
         intake_photos=list(photos.filter(event__isnull=True)),
         publication=Publication.objects.filter(complaint=complaint).select_related("building").first(),
     )
@@ -223,6 +232,19 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class ChannelRow:
+    """How complaints of one channel fared: how many came, closed, are overdue
+    now, and how long they took to the result on average."""
+
+    channel: str
+    label: str
+    count: int
+    closed: int
+    overdue: int
+    average_hours: float | None
+
+
+@dataclass(frozen=True)
 class Month:
     label: str
     received: int
@@ -257,6 +279,7 @@ class Analysis:
     by_category: list[Bar] = field(default_factory=list)
     by_service_area: list[Bar] = field(default_factory=list)
     by_building: list[Bar] = field(default_factory=list)
+    by_channel: list[ChannelRow] = field(default_factory=list)
     by_month: list[Month] = field(default_factory=list)
     replied: int = 0
     median_hours: float | None = None
@@ -310,6 +333,8 @@ def analyse(*, compound_id: int, start: date, end: date, now: datetime, none_lab
     buildings = Building.objects.in_bulk([k for k, _ in by_building if k])
     result.by_building = _bars(by_building, buildings, none_label)
 
+    result.by_channel = _by_channel(period, now)
+
     received = dict(
         period.annotate(month=TruncMonth("submitted_at", tzinfo=zone)).values_list("month").annotate(n=Count("id"))
     )
@@ -341,6 +366,44 @@ def analyse(*, compound_id: int, start: date, end: date, now: datetime, none_lab
     result.hot_spot_count, result.hot_spot_days = limits.hot_spot_count, limits.hot_spot_days
     result.hot_spots = _hot_spots(period, buildings, count=limits.hot_spot_count, days=limits.hot_spot_days)
     return result
+
+
+def _by_channel(period: Any, now: datetime) -> list[ChannelRow]:
+    """Where complaints came from (web, phone, the mailbox, WeChat…): one
+    GROUP BY over the period, the most first."""
+    rows = (
+        period.values_list("channel")
+        .annotate(
+            n=Count("id"),
+            closed=Count("id", filter=Q(status=Status.CLOSED)),
+            overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, next_due_at__lt=now)),
+            took=Avg(
+                ExpressionWrapper(F("resolved_at") - F("submitted_at"), output_field=DurationField()),
+                filter=Q(resolved_at__isnull=False),
+            ),
+        )
+        .order_by()
+    )
+    labels = dict(Channel.choices)
+    found = [
+        ChannelRow(
+            channel=channel,
+            label=str(labels.get(channel, channel)),
+            count=count,
+            closed=closed,
+            overdue=overdue,
+            average_hours=None if took is None else round(_seconds(took) / 3600, 1),
+        )
+        for channel, count, closed, overdue, took in rows
+    ]
+    # Ties in the order of the choices, the same in either language.
+    order = {value: index for index, value in enumerate(Channel.values)}
+    return sorted(found, key=lambda row: (-row.count, order.get(row.channel, len(order))))
+
+
+def _seconds(value: timedelta | float) -> float:
+    # A duration comes back as a timedelta; SQLite's average of one as microseconds.
+    return value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000
 
 
 def _deadline_rates(period: Any, now: datetime) -> list[Rate]:

@@ -19,14 +19,14 @@ from django.db.models.functions import Coalesce
 from django.utils import translation
 
 from committee_site.models import ServiceArea, TimeLimits
-from complaints.models import Category, Complaint
+from complaints.models import Category, Channel, Complaint
 from feedback.analysis import feedback_analysis
 from feedback.models import Survey, SurveyAnswer
 from inspections.models import Inspection, InspectionItem, InspectionKind, RectificationNotice
 from records.analysis import Quarter
 
 # Bumped when the shape of the figures changes; the page reads older shapes too.
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2  # 2: complaints by channel
 # Hot spots listed at most (the most complaints first).
 HOT_SPOTS_SHOWN = 10
 # Inspections that count as held: their record is complete.
@@ -143,6 +143,26 @@ def _grouped(
             }
         )
     return sorted(result, key=lambda item: (-item["received"], item["name"], item["id"] or 0))
+
+
+def _by_channel(period: QuerySet[Complaint], at: datetime) -> list[dict[str, Any]]:
+    """Where the quarter's complaints came from (web, phone, the mailbox,
+    WeChat…): one GROUP BY; the channel kept as its code, named when shown."""
+    rows = (
+        period.values("channel")
+        .annotate(
+            received=Count("id"),
+            resolved=Count("id", filter=Q(resolved_at__lt=at)),
+            overdue=Count("id", filter=_overdue(at)),
+        )
+        .order_by()
+    )
+    order = {value: index for index, value in enumerate(Channel.values)}
+    return sorted(
+        ({"channel": row["channel"], "received": row["received"], "resolved": row["resolved"],
+          "overdue": row["overdue"]} for row in rows),
+        key=lambda item: (-item["received"], order.get(item["channel"], len(order))),
+    )  # fmt: skip
 
 
 def _average(points: int | None, scored: int) -> float | None:
@@ -318,6 +338,7 @@ def compose_figures(*, compound_id: int, quarter: Quarter, now: datetime) -> dic
         "complaints": complaints,
         "by_service_area": _grouped(period, "service_area_id", at, areas),
         "by_category": _grouped(period, "category_id", at, categories),
+        "by_channel": _by_channel(period, at),
         "inspections": _inspections(compound_id, start, at),
         "rectification": _rectification(compound_id, start, end, at),
         **_feedback(compound_id, quarter, at, areas),

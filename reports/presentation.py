@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from complaints.models import Channel
 from inspections.models import InspectionKind
 
 
@@ -73,6 +74,31 @@ def _place(row: dict[str, Any]) -> str:
 
 def kind_label(kind: str) -> str:
     return str(InspectionKind(kind).label) if kind in InspectionKind.values else kind
+
+
+def channel_label(channel: str) -> str:
+    return str(Channel(channel).label) if channel in Channel.values else channel
+
+
+def _channel_sections(figures: dict[str, Any]) -> list[Section]:
+    """Complaints by channel; a report composed before it was counted
+    (figures version 1) has no such section rather than an empty one."""
+    if "by_channel" not in figures:
+        return []
+    return [
+        Section(
+            "by_channel",
+            _("Complaints by channel"),
+            table=Table(
+                [_("Channel"), _("Received"), _("Replied"), _("Overdue")],
+                [
+                    [channel_label(row["channel"]), str(row["received"]), str(row["resolved"]), str(row["overdue"])]
+                    for row in figures["by_channel"]
+                ],
+            ),
+            empty=_("No complaints in this quarter."),
+        )
+    ]
 
 
 def sections(figures: dict[str, Any]) -> list[Section]:
@@ -146,6 +172,7 @@ def sections(figures: dict[str, Any]) -> list[Section]:
             ),
             empty=_("No complaints in this quarter."),
         ),
+        *_channel_sections(figures),
         Section(
             "inspections",
             _("Inspections"),

@@ -61,6 +61,11 @@ def _charts(result: Analysis) -> dict[str, Any]:
             "labels": [bar.label for bar in result.by_building],
             "series": [{"label": _("Complaints"), "data": [bar.count for bar in result.by_building]}],
         },
+        "channel": {
+            "type": "bar",
+            "labels": [row.label for row in result.by_channel],
+            "series": [{"label": _("Complaints"), "data": [row.count for row in result.by_channel]}],
+        },
         "rates": {
             "type": "bar",
             "percent": True,
@@ -111,6 +116,7 @@ def analysis_view(request: AuthedRequest) -> HttpResponse:
                 ("service_area", _("By service area"), result.by_service_area),
                 ("building", _("By building"), result.by_building),
             ],
+            "channels": [(row, _duration(row.average_hours)) for row in result.by_channel],
             "median": _duration(result.median_hours),
             "average": _duration(result.average_hours),
         },

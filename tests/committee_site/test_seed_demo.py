@@ -7,6 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api import demo as api_demo
+from api.models import ApiClient, FrontIdentity
 from committee_site.access import user_access
 from committee_site.models import (
     Building,
@@ -19,6 +21,7 @@ from committee_site.models import (
     Unit,
     User,
 )
+from complaints import demo as complaints_demo
 from complaints.models import (
     Action,
     Category,
@@ -55,12 +58,34 @@ def test_seed_demo_twice_adds_nothing_the_second_time(capsys):
     assert Complaint.objects.filter(channel=Channel.FEEDBACK).count() == 1
 
 
+def test_seed_demo_files_the_demo_owner_s_later_complaints_through_the_wechat_account():
+    call_command("seed_demo", stdout=io.StringIO())
+    front = ApiClient.objects.get(key=api_demo.DEMO_KEY)
+    bound = FrontIdentity.objects.get(client=front, openid=api_demo.DEMO_OPENID)
+    wechat = list(Complaint.objects.filter(channel=Channel.WECHAT).order_by("submitted_at"))
+    assert len(wechat) == 4
+    assert {c.complainant.username for c in wechat} == {"owner"}
+    # The account went live, the owner bound it, then filed through it: all in the past.
+    assert front.created_at < bound.bound_at < wechat[0].submitted_at < wechat[-1].submitted_at < timezone.now()
+    # Filed by the owner, as the API files; then handled like any other, some of them to the end.
+    firsts = ComplaintEvent.objects.filter(complaint__in=wechat, action__in=[Action.SUBMIT, Action.RECORD])
+    assert {(event.action, event.actor.username) for event in firsts} == {(Action.SUBMIT, "owner")}
+    assert Status.CLOSED in {c.status for c in wechat}
+    assert Status.SUBMITTED in {c.status for c in wechat}
+    texts = {chinese for pairs in complaints_demo.TEXTS.values() for (chinese, _english) in pairs}
+    assert all((c.title, c.description) in texts for c in wechat)
+    # The references follow the dates, WeChat ones among the rest.
+    ordered = list(Complaint.objects.exclude(channel=Channel.FEEDBACK).order_by("submitted_at", "pk"))
+    assert [c.reference for c in ordered] == sorted(c.reference for c in ordered)
+
+
 def test_seed_demo_adds_a_year_of_complaints_in_every_status_channel_and_category():
     call_command("seed_demo", stdout=io.StringIO())
     now = timezone.now()
     complaints = list(Complaint.objects.all())
     assert {c.status for c in complaints} == set(Status.values)
-    # Only the ways a complaint can reach this site: no WeChat or API yet.
+    # Every way a complaint reaches this site but a third-party app (API): the demo owner's
+    # later ones through the WeChat account 业主之家公众号.
     assert {c.channel for c in complaints} == {
         Channel.WEB,
         Channel.FEEDBACK,
@@ -68,6 +93,7 @@ def test_seed_demo_adds_a_year_of_complaints_in_every_status_channel_and_categor
         Channel.EMAIL,
         Channel.LETTER,
         Channel.VISIT,
+        Channel.WECHAT,
     }
     assert {c.category_id for c in complaints} == set(Category.objects.filter(active=True).values_list("pk", flat=True))
     ages = [(now - c.submitted_at).days for c in complaints]

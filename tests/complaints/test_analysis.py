@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 import time_machine
@@ -6,9 +7,9 @@ from django.urls import reverse
 
 from committee_site.models import Membership
 from complaints import services
-from complaints.models import Category
+from complaints.models import Category, Status
 from tests import factories
-from tests.complaints.conftest import file_complaint
+from tests.complaints.conftest import drive, file_complaint
 from tests.complaints.rows import bulk_complaints
 from tests.conftest import client_for
 
@@ -99,6 +100,51 @@ def test_analysis_counts_times_rates_and_hot_spots_of_known_data(known_period, c
     assert charts["rates"]["series"][0]["data"] == [66.7, 66.7, 50.0]
 
 
+def _cells(page, testid):
+    """The table's cells as the desktop shows them: text only, without what a phone shows instead."""
+    table = page.split(f'data-testid="{testid}"')[1].split("</table>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)
+    return [re.sub(r"<[^>]+>", "", re.sub(r'<div class="[^"]*d-sm-none">.*?</div>', "", cell)) for cell in cells]
+
+
+def test_analysis_breaks_the_period_down_by_channel_in_one_query(known_period, owner, committee_member):
+    with _at("2026-02-01 09:00"):
+        wechat = file_complaint(owner, title="二月：微信来的", channel="wechat", complainant=owner)
+    with _at("2026-02-03 09:00"):
+        drive(wechat, Status.CLOSED, committee=committee_member)
+    with _at("2026-03-05 09:00"):
+        services.complaint_submit(by=committee_member, compound=wechat.compound, category=wechat.category,
+                                  title="三月：电话", description="电话里说的", channel="phone",
+                                  complainant=owner)  # fmt: skip
+    committee_member.language = "en"
+    committee_member.save(update_fields=["language"])
+    with _at("2026-03-10 12:00"):
+        response = client_for(committee_member).get(ANALYSIS)
+    rows = [(r.channel, r.label, r.count, r.closed, r.overdue, r.average_hours)
+            for r in response.context["result"].by_channel]  # fmt: skip
+    assert rows == [
+        # The four of the known period: two replied (3 and 10 days), one not accepted in time, one rejected.
+        ("web", "Web form", 4, 0, 1, 156.0),
+        ("phone", "Phone", 1, 0, 1, None),
+        ("wechat", "WeChat", 1, 1, 0, 48.0),
+    ]
+    page = response.content.decode()
+    assert _cells(page, "table-channel") == [
+        "Web form", "4", "0", "1", "6.5 days", "Phone", "1", "0", "1", "—", "WeChat", "1", "1", "0", "2.0 days",
+    ]  # fmt: skip
+    # On a phone the average goes under the channel's name.
+    assert '<div class="small text-body-secondary d-sm-none">Average time 6.5 days</div>' in page
+    charts = json.loads(page.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0])
+    assert charts["channel"]["labels"] == ["Web form", "Phone", "WeChat"]
+    assert charts["channel"]["series"][0]["data"] == [4, 1, 1]
+    committee_member.language = "zh-hans"
+    committee_member.save(update_fields=["language"])
+    with _at("2026-03-10 12:00"):
+        page = client_for(committee_member).get(ANALYSIS).content.decode()
+    assert _cells(page, "table-channel")[::5] == ["网页表单", "电话", "微信"]
+    assert "按渠道" in page
+
+
 def test_a_shorter_period_leaves_the_rest_out(known_period, committee_member):
     with _at("2026-03-10 12:00"):
         response = client_for(committee_member).get(ANALYSIS, {"start": "2026-02-01", "end": "2026-02-28"})
@@ -106,6 +152,7 @@ def test_a_shorter_period_leaves_the_rest_out(known_period, committee_member):
     assert result.total == 1
     assert [month.label for month in result.by_month] == ["2026-02"]
     assert result.hot_spots == []
+    assert [(row.channel, row.count) for row in result.by_channel] == [("web", 1)]
 
 
 def test_analysis_data_is_passed_as_escaped_json_never_as_script(owner, committee_member):
@@ -167,12 +214,17 @@ def test_a_member_of_two_committees_chooses_the_compound(owner, committee_member
 @pytest.mark.parametrize("rows", [5, 500])
 def test_the_analysis_costs_a_fixed_number_of_queries(compound, committee_member, django_assert_num_queries, rows):
     building = factories.BuildingFactory(compound=compound, number="3")
-    bulk_complaints(compound, rows, status="closed", building=building)
+    bulk_complaints(compound, rows - rows // 5, status="closed", building=building, channel="phone")
+    bulk_complaints(compound, rows // 5, status="closed", building=building, channel="wechat")
     client = client_for(committee_member)
     # session, user, access (3), badges (2), the compound, three groupings with their names (6),
-    # two monthly series, the times to the result, the deadline rates, the hot-spot rule (the time
-    # limits), the hot spots with their names (2)
-    with django_assert_num_queries(21):
+    # the channels, two monthly series, the times to the result, the deadline rates, the hot-spot rule
+    # (the time limits), the hot spots with their names (2)
+    with django_assert_num_queries(22):
         response = client.get(ANALYSIS)
     assert response.context["result"].total == rows
     assert response.context["result"].hot_spots[0].count == rows
+    assert [(row.channel, row.count, row.closed) for row in response.context["result"].by_channel] == [
+        ("phone", rows - rows // 5, rows - rows // 5),
+        ("wechat", rows // 5, rows // 5),
+    ]

@@ -392,6 +392,7 @@ def test_dashboard_list_and_detail_cost_a_fixed_number_of_queries(
     now = timezone.now()
     bulk_complaints(compound, rows // 2, title="电梯坏了", start=now - timedelta(days=10))
     bulk_complaints(compound, rows - rows // 2, status="closed", title="楼道灯", start=now - timedelta(days=20))
+    wechat = bulk_complaints(compound, rows // 5, title="微信来的", channel="wechat", start=now - timedelta(days=30))
     complaint = file_complaint(owner)
     client = client_for(committee_member)
     # session, user, access (3), badges (2), the time limits (due soon), status counts, workload, the page,
@@ -399,7 +400,7 @@ def test_dashboard_list_and_detail_cost_a_fixed_number_of_queries(
     with django_assert_num_queries(14):
         response = client.get(DASHBOARD)
     items = response.context["page"].items
-    assert len(items) == min(rows + 1, 25)
+    assert len(items) == min(rows + 1 + rows // 5, 25)
     with django_assert_num_queries(14):
         response = client.get(DASHBOARD, {"q": "电梯", "status": "open", "sort": "deadline", "due": "overdue"})
     assert len(response.context["page"].items) == min(rows // 2, 25)
@@ -408,6 +409,12 @@ def test_dashboard_list_and_detail_cost_a_fixed_number_of_queries(
     with django_assert_num_queries(14):
         response = client.get(DASHBOARD, {"cursor": cursor, "channel": "web"})
     assert len(response.context["page"].items) == min(rows + 1 - 2, 25)
+    # Filtered by channel: exactly that channel's complaints, newest first, at the same cost.
+    with django_assert_num_queries(14):
+        response = client.get(DASHBOARD, {"channel": "wechat"})
+    expected = sorted(wechat, key=lambda c: (c.submitted_at, c.pk), reverse=True)[:25]
+    assert [c.pk for c in response.context["page"].items] == [c.pk for c in expected]
+    assert {c.channel for c in response.context["page"].items} == {"wechat"}
     with django_assert_num_queries(DETAIL_QUERIES):
         assert client.get(reverse("complaints:detail", args=[complaint.pk])).status_code == 200
 

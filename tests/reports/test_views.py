@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -125,6 +126,47 @@ def test_the_pdf_carries_the_chinese_title_and_the_english_one(published, owner)
         response = client_for(owner).get(reverse("reports:report_pdf", args=[published.pk]))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages)
     assert "quarterly report, 2026 Q3" in text
+
+
+def _pdf_text(user, report):
+    with travel(at("2026-12-05T09:00")):
+        response = client_for(user).get(reverse("reports:report_pdf", args=[report.pk]))
+    assert response.status_code == 200
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages)
+
+
+def _page(user, report):
+    with travel(at("2026-12-05T09:00")):
+        response = client_for(user).get(reverse("reports:report_detail", args=[report.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_page_and_the_pdf_count_the_complaints_by_channel(published, owner):
+    section = _page(owner, published).split('data-testid="report-section-by_channel"')[1].split("</section>")[0]
+    assert "按渠道统计的投诉" in section
+    assert re.findall(r"<td[^>]*>(.*?)</td>", section) == ["网页表单", "5", "2", "2"]
+    text = _pdf_text(owner, published)
+    assert "按渠道统计的投诉" in text
+    assert "网页表单\n5\n2\n2" in text
+    owner.language = "en"
+    owner.save(update_fields=["language"])
+    section = _page(owner, published).split('data-testid="report-section-by_channel"')[1].split("</section>")[0]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", section) == ["Web form", "5", "2", "2"]
+    assert "Complaints by channel" in _pdf_text(owner, published)
+
+
+def test_a_report_stored_before_channels_were_counted_still_renders(published, owner):
+    # The figures as version 1 stored them: no channels.
+    figures = {key: value for key, value in published.figures.items() if key != "by_channel"}
+    QuarterlyReport.objects.filter(pk=published.pk).update(figures={**figures, "version": 1})
+    published.refresh_from_db()
+    page = _page(owner, published)
+    assert 'data-testid="report-section-by_category"' in page
+    assert "report-section-by_channel" not in page
+    text = _pdf_text(owner, published)
+    assert "按类别统计的投诉" in text
+    assert "按渠道" not in text
 
 
 def test_the_board_lists_published_reports_by_quarter_not_drafts(published, crafted, owner, committee_member):

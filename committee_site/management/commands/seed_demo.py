@@ -278,12 +278,15 @@ class Command(BaseCommand):
             )
             created += 1
         now = timezone.now()
+        # The WeChat account first: the demo owner's later complaints come through it.
+        created += api_demo.seed(compound=compound, admin=users["admin"], owner=users["owner"], now=now)
         history = complaints_demo.seed(
             compound=compound,
             committee=users["committee"],
             staff=users["staff"],
             owners=[users["owner"], users["owner2"], *neighbours],
             followups=feedback_demo.FOLLOWUPS,
+            front=api_demo.front(owner=users["owner"], now=now),
             now=now,
         )
         history += inspections_demo.seed(
@@ -293,7 +296,6 @@ class Command(BaseCommand):
         owners = [users["owner"], users["owner2"], *neighbours]
         history += feedback_demo.seed_entries(compound=compound, committee=users["committee"], owners=owners, now=now)
         history += feedback_demo.seed_surveys(compound=compound, committee=users["committee"], owners=owners, now=now)
-        created += api_demo.seed(compound=compound, admin=users["admin"], owner=users["owner"])
         created += mailintake_demo.mailbox_seed(compound=compound, admin=users["admin"])
         # The complaint mailbox's intake list: mail from people the site does not know.
         created += mailintake_demo.intake_seed(compound=compound, now=now)
