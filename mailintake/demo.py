@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from committee_site import clock
 from committee_site.models import Compound, User
+from complaints.models import Complaint, ComplaintEvent, Status
 from mailintake.models import Mailbox
 from mailintake.polling import mailbox_create
 from mailintake.services import message_ingest
@@ -140,3 +141,68 @@ def mailbox_seed(*, compound: Compound, admin: User) -> int:
         },
     )
     return 1
+
+
+# Owners who write to the compound's mailbox from the address they registered
+# with, after the demo's newest web complaint (its references follow the
+# dates): (username, minutes ago, Message-ID, subject, body).
+OWNER_MAIL = [
+    (
+        "he_yan",
+        150,
+        "demo-mail-bins@example.org",
+        "3号楼门口垃圾桶满了没人清运",
+        "您好：3号楼门口的四个垃圾桶从早上起就满了，到现在还没有清运，垃圾堆到地上，有异味。\n\n何燕 3-902",
+    ),
+    (
+        "wang_jun",
+        90,
+        "demo-mail-basement@example.org",
+        "1号楼地下室积水",
+        "业委会、物业：\n1号楼地下室（自行车库）从前天下雨开始一直积水，最深处到脚踝，"
+        "电动车只能停在外面，排水泵好像没有启动。请尽快派人查看。\n\n王军 1-601",
+    ),
+]
+
+
+def owner_mail_seed(*, compound: Compound, now: datetime | None = None) -> int:
+    """Complaints e-mailed by owners, filed by `message_ingest` as the mailbox
+    would, waiting for the committee to take them up; and a reply by mail to
+    a complaint's notification, which becomes the owner's note on it."""
+    now = now or timezone.now()
+    added = 0
+    for username, minutes, message_id, subject, body in OWNER_MAIL:
+        owner = User.objects.get(username=username)
+        at = now - timedelta(minutes=minutes)
+        with clock.frozen_at(at):
+            result = message_ingest(
+                raw=_raw(
+                    message_id, f"{owner.first_name} <{owner.email}>", DEMO_MAILBOX_ADDRESS, subject, body, {}, at
+                ),
+                compound=compound,
+            )
+        added += int(not result.duplicate)
+    # Wang Fang answers the last notification of her newest open complaint by e-mail.
+    open_one = (
+        Complaint.objects.filter(compound=compound, complainant__username="owner2")
+        .exclude(status__in=[Status.CLOSED, Status.REJECTED, Status.WITHDRAWN, Status.REFERRED])
+        .order_by("-submitted_at")
+        .first()
+    )
+    last = ComplaintEvent.objects.filter(complaint=open_one).latest("at").at if open_one else now
+    if open_one is not None and open_one.complainant is not None and last < now - timedelta(hours=3):
+        owner = open_one.complainant
+        at = last + min(timedelta(hours=5), (now - last) / 2)
+        with clock.frozen_at(at):
+            result = message_ingest(
+                raw=_raw(
+                    "demo-mail-reply-owner2@example.org", f"Wang Fang <{owner.email}>", DEMO_MAILBOX_ADDRESS,
+                    f"Re: {open_one.reference} {open_one.title}",
+                    "Thank you for the update. Please tell me when it is done; I can be reached at this address"
+                    " or on 139 0013 9000.\n\nWang Fang 5-801",
+                    {}, at,
+                ),
+                compound=compound,
+            )  # fmt: skip
+        added += int(not result.duplicate)
+    return added

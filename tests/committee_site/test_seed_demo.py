@@ -53,8 +53,9 @@ def test_seed_demo_twice_adds_nothing_the_second_time(capsys):
     assert first["Compound"] == 1
     assert first["Unit"] == 6 * 18 * 2
     assert "0 new objects" in capsys.readouterr().out
-    # 200 filed as complaints, and one owner's inquiry the committee turned into one.
-    assert first["Complaint"] == 201
+    # 200 filed as complaints, one owner's inquiry the committee turned into
+    # one, and two owners' e-mails to the complaint mailbox.
+    assert first["Complaint"] == 203
     assert Complaint.objects.filter(channel=Channel.FEEDBACK).count() == 1
 
 
@@ -321,7 +322,7 @@ def test_seed_demo_fills_the_intake_list_of_the_complaint_mailbox_without_mailin
 
     call_command("seed_demo", stdout=io.StringIO())
     now = timezone.now()
-    messages = {m.subject: m for m in InboundMessage.objects.all()}
+    messages = {m.subject: m for m in InboundMessage.objects.exclude(key__startswith="demo-mail-")}
     assert {subject: m.status for subject, m in messages.items()} == {
         "2号楼楼上深夜噪音": InboundStatus.WAITING,
         "地下车库B2-017车位被长期占用": InboundStatus.WAITING,
@@ -341,4 +342,29 @@ def test_seed_demo_fills_the_intake_list_of_the_complaint_mailbox_without_mailin
     page = client_for(User.objects.get(username="committee")).get(reverse("mailintake:intake_list"))
     assert [m.subject for m in page.context["page"].items] == ["地下车库B2-017车位被长期占用", "2号楼楼上深夜噪音"]
     call_command("seed_demo", stdout=io.StringIO())
-    assert InboundMessage.objects.count() == 4
+    assert InboundMessage.objects.count() == 7
+
+
+def test_seed_demo_has_owners_mail_filed_as_complaints_and_a_reply_as_a_note():
+    from mailintake.models import InboundMessage
+    from mailintake.models import Status as InboundStatus
+
+    call_command("seed_demo", stdout=io.StringIO())
+    filed = {
+        m.subject: m.complaint
+        for m in InboundMessage.objects.filter(status=InboundStatus.COMPLAINT_CREATED).select_related("complaint")
+    }
+    assert {subject: (c.channel, c.status, c.complainant.username) for subject, c in filed.items()} == {
+        "1号楼地下室积水": (Channel.EMAIL, Status.SUBMITTED, "wang_jun"),
+        "3号楼门口垃圾桶满了没人清运": (Channel.EMAIL, Status.SUBMITTED, "he_yan"),
+    }
+    # Filed under 建议与咨询 until the committee accepts them and says what they are about.
+    assert {c.category.code for c in filed.values()} == {"suggestion"}
+    assert "排水泵" in filed["1号楼地下室积水"].description
+    reply = InboundMessage.objects.get(status=InboundStatus.NOTE_ADDED)
+    assert reply.sender == "owner2@example.org"
+    assert reply.subject == f"Re: {reply.complaint.reference} {reply.complaint.title}"
+    note = reply.note_event
+    assert (note.action, note.actor.username, note.visible_to_owner) == (Action.NOTE, "owner2", True)
+    assert note.note.startswith("Thank you for the update.")
+    assert note.at == ComplaintEvent.objects.filter(complaint=reply.complaint).latest("at").at < timezone.now()

@@ -299,6 +299,7 @@ class Command(BaseCommand):
         created += mailintake_demo.mailbox_seed(compound=compound, admin=users["admin"])
         # The complaint mailbox's intake list: mail from people the site does not know.
         created += mailintake_demo.intake_seed(compound=compound, now=now)
+        history += mailintake_demo.owner_mail_seed(compound=compound, now=now)
         # Last: the reports count what the other demos made.
         history += reports_demo.seed(compound=compound, committee=users["committee"], now=now)
         if history:
