@@ -288,6 +288,14 @@ class Complaint(models.Model):
             models.Index(fields=["compound", "next_due_at", "id"], name="complaint_compound_due"),
             models.Index(fields=["compound", "-updated_at", "-id"], name="complaint_compound_updated"),
             models.Index(fields=["assignee", "status", "next_due_at"], name="complaint_assignee_due"),
+            # The property staff's queue: open cases in deadline order, read in
+            # that order across the four open statuses, so the first page of a
+            # company with tens of thousands open reads a page, not all of them.
+            models.Index(
+                fields=["assignee", "next_due_at", "id"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), next_due_at__isnull=False),
+                name="complaint_assignee_queue",
+            ),
             models.Index(fields=["complainant", "-submitted_at", "-id"], name="complaint_complainant"),
             # The reminder sweep's window over every compound: only cases that wait for a deadline.
             models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="complaint_next_due"),
