@@ -392,7 +392,7 @@ def _by_channel(period: Any, now: datetime) -> list[ChannelRow]:
             count=count,
             closed=closed,
             overdue=overdue,
-            average_hours=None if took is None else round(_seconds(took) / 3600, 1),
+            average_hours=duration_hours(took),
         )
         for channel, count, closed, overdue, took in rows
     ]
@@ -401,9 +401,13 @@ def _by_channel(period: Any, now: datetime) -> list[ChannelRow]:
     return sorted(found, key=lambda row: (-row.count, order.get(row.channel, len(order))))
 
 
-def _seconds(value: timedelta | float) -> float:
-    # A duration comes back as a timedelta; SQLite's average of one as microseconds.
-    return value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000
+def duration_hours(value: timedelta | float | None) -> float | None:
+    """An aggregated duration in hours, to a tenth: it comes back as a
+    timedelta, or on SQLite (an average, a median) as microseconds."""
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000
+    return round(seconds / 3600, 1)
 
 
 def _deadline_rates(period: Any, now: datetime) -> list[Rate]:

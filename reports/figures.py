@@ -10,7 +10,7 @@ the reader's."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -20,6 +20,7 @@ from django.utils import translation
 
 from committee_site.models import ServiceArea, TimeLimits
 from complaints.models import Category, Channel, Complaint
+from complaints.queries import duration_hours
 from feedback.analysis import feedback_analysis
 from feedback.models import Survey, SurveyAnswer
 from inspections.models import Inspection, InspectionItem, InspectionKind, RectificationNotice
@@ -48,13 +49,6 @@ def as_of(quarter: Quarter, now: datetime) -> datetime:
 
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def _hours(value: timedelta | float | None) -> float | None:
-    if value is None:
-        return None
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000
-    return round(seconds / 3600, 1)
 
 
 def _overdue(at: datetime) -> Q:
@@ -105,14 +99,14 @@ def _median_hours(period: QuerySet[Complaint], at: datetime, resolved: int) -> f
         took=ExpressionWrapper(F("resolved_at") - F("submitted_at"), output_field=DurationField())
     )
     if connection.vendor == "postgresql":
-        return _hours(replied.aggregate(median=Median("took", output_field=DurationField()))["median"])
+        return duration_hours(replied.aggregate(median=Median("took", output_field=DurationField()))["median"])
     middle = list(replied.order_by("took", "id").values_list("took", flat=True)[max(resolved - 1, 0) // 2 :][:2])
     if not middle:
         return None
     if resolved % 2 == 1 or len(middle) == 1:
-        return _hours(middle[0])
+        return duration_hours(middle[0])
     low, high = middle
-    return _hours((low + high) / 2)
+    return duration_hours((low + high) / 2)
 
 
 def _grouped(
