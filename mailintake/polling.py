@@ -107,6 +107,11 @@ def _text(exc: BaseException) -> str:
     return " ".join((text or type(exc).__name__).split())[:300]
 
 
+def _answer(data: list[Any]) -> str:
+    """The server's text of a refusal."""
+    return b" ".join(item for item in data if isinstance(item, bytes)).decode("utf-8", "replace")
+
+
 def _password(mailbox: Mailbox) -> str:
     # The admin's validator says the same; a row written another way is checked here.
     if not mailbox.password_env.startswith(PASSWORD_ENV_PREFIX):
@@ -142,8 +147,9 @@ def _command(conn: imaplib.IMAP4, *args: str) -> list[Any]:
             _("The IMAP server failed during %(command)s: %(error)s") % {"command": args[0], "error": _text(exc)}
         ) from exc
     if status != "OK":
-        answer = b" ".join(item for item in data if isinstance(item, bytes)).decode("utf-8", "replace")
-        raise _Stop(_("The IMAP server refused %(command)s: %(error)s") % {"command": args[0], "error": answer[:300]})
+        raise _Stop(
+            _("The IMAP server refused %(command)s: %(error)s") % {"command": args[0], "error": _answer(data)[:300]}
+        )
     return list(data)
 
 
@@ -191,9 +197,9 @@ def _open(conn: imaplib.IMAP4, mailbox: Mailbox, password: str) -> list[int]:
     except _IMAP_ERRORS as exc:
         status, data = "NO", [_text(exc).encode()]
     if status != "OK":
-        answer = b" ".join(item for item in data if isinstance(item, bytes)).decode("utf-8", "replace")
         raise _Stop(
-            _("The folder %(folder)s could not be opened: %(error)s") % {"folder": mailbox.folder, "error": answer}
+            _("The folder %(folder)s could not be opened: %(error)s")
+            % {"folder": mailbox.folder, "error": _answer(data)}
         )
     found = _command(conn, "SEARCH", "UNSEEN")
     return sorted(int(uid) for uid in (found[0] or b"").split()) if found else []
