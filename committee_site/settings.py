@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -135,6 +136,10 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# Behind pgbouncer in transaction mode a connection may change between two
+# transactions, so a cursor held open across them (Django's WITH HOLD
+# server-side cursors) would be lost.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_TRANSACTION_POOLING", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default runs the web server, a worker and beat against one
     # file: WAL and a busy timeout keep them from failing on each other's locks.
@@ -316,8 +321,34 @@ UPLOAD_MAX_IMAGE_MB = env_int("UPLOAD_MAX_IMAGE_MB", 10)
 MAIL_MAX_BYTES = env_int("MAIL_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# With nginx in front, a private file is sent by nginx from this internal
+# location once the view has checked access (X-Accel-Redirect); empty: Django
+# streams it.
+PRIVATE_FILES_ACCEL_PREFIX = env_str("PRIVATE_FILES_ACCEL_PREFIX", "")
+# Uploads and archive files on S3-compatible object storage instead of
+# MEDIA_ROOT: a private bucket, reached with the AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY of the environment; users get signed URLs.
+STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET", "")
+STORAGE_S3_ENDPOINT_URL = env_str("STORAGE_S3_ENDPOINT_URL", "")
+DEFAULT_STORAGE: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if STORAGE_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": STORAGE_S3_ENDPOINT_URL or None,
+            "region_name": env_str("STORAGE_S3_REGION", "") or None,
+            # MinIO and most S3-compatible servers address buckets by path.
+            "addressing_style": env_str("STORAGE_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            # An archive file's name is part of its record: never overwrite one.
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -421,9 +452,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_object_store_origin = ""
+if STORAGE_S3_BUCKET:
+    _region = DEFAULT_STORAGE["OPTIONS"]["region_name"]
+    _endpoint = urlsplit(STORAGE_S3_ENDPOINT_URL or f"https://s3.{_region + '.' if _region else ''}amazonaws.com")
+    _object_store_origin = f" {_endpoint.scheme}://{_endpoint.netloc}"
 CONTENT_SECURITY_POLICY = env_str(
     "CONTENT_SECURITY_POLICY",
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    # A photo's page address redirects to the object store's signed URL.
+    f"img-src 'self' data:{_object_store_origin}; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'",
 )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Iterable, Sequence
-from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
@@ -15,11 +14,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from committee_site.files import private_file_response
 
 # The only decoders Pillow may try on an upload (JPEG's also opens MPO).
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -192,16 +194,11 @@ def photos_discard(names: Iterable[str]) -> None:
         default_storage.delete(name)
 
 
-def photo_response(name: str, *, download_name: str) -> FileResponse:
+def photo_response(name: str, *, download_name: str) -> HttpResponseBase:
     """Serve a stored photo inline, never guessed as anything but a JPEG."""
     if not name or not default_storage.exists(name):
         raise Http404
-    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
-    safe_name = PurePosixPath(download_name).name or "photo.jpg"
-    response["Content-Disposition"] = f'inline; filename="{safe_name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file_response(name, content_type="image/jpeg", filename=download_name, inline=True)
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):

@@ -3,16 +3,15 @@ written record of their own, or a correction of one."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from committee_site.access import AuthedRequest, require_committee, user_access
+from committee_site.files import private_file_response
 from committee_site.services import ServiceError
 from committee_site.throttle import rate_limited
 from records import services
@@ -60,15 +59,12 @@ def record_file_view(request: AuthedRequest, pk: int, file_pk: int) -> HttpRespo
         return redirect("records:record_detail", pk=pk)
     # Pictures open in the page; everything else downloads, never guessed as something else.
     inline = file.content_type == "image/jpeg"
-    response = FileResponse(
-        default_storage.open(file.stored_as, "rb"),
-        as_attachment=not inline,
-        filename=PurePosixPath(file.name).name or "file",
+    return private_file_response(
+        file.stored_as,
         content_type=file.content_type if inline or file.content_type != "text/html" else "application/octet-stream",
+        filename=file.name,
+        inline=inline,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def _store(files: list[CheckedFile]) -> list[FileToArchive]:
