@@ -10,7 +10,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -339,6 +340,6 @@ def complaint_publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def complaint_photo_view(request: AuthedRequest, pk: int, photo_pk: int) -> FileResponse:
+def complaint_photo_view(request: AuthedRequest, pk: int, photo_pk: int) -> HttpResponseBase:
     photo = get_complaint_photo_for(request.user, pk, photo_pk)
     return photo_response(photo.file, download_name=f"{photo.complaint.reference}-{photo.pk}.jpg")

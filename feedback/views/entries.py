@@ -13,7 +13,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -285,6 +286,6 @@ def feedback_convert_view(request: AuthedRequest, entry: FeedbackEntry, data: di
 
 
 @require_GET
-def feedback_photo_view(request: AuthedRequest, pk: int, photo_pk: int) -> FileResponse:
+def feedback_photo_view(request: AuthedRequest, pk: int, photo_pk: int) -> HttpResponseBase:
     photo = get_feedback_photo_for(request.user, pk, photo_pk)
     return photo_response(photo.file, download_name=f"feedback-{photo.entry_id}-{photo.pk}.jpg")

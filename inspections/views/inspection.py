@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -187,7 +188,7 @@ def item_record_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def item_photo_view(request: AuthedRequest, pk: int, index: int) -> FileResponse:
+def item_photo_view(request: AuthedRequest, pk: int, index: int) -> HttpResponseBase:
     item = get_item_for_reading(request.user, pk)
     if index >= len(item.photos):
         raise Http404

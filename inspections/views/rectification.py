@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -181,7 +182,7 @@ def notice_fail_view(request: AuthedRequest, notice: RectificationNotice, data: 
 
 
 @require_GET
-def event_photo_view(request: AuthedRequest, pk: int, index: int) -> FileResponse:
+def event_photo_view(request: AuthedRequest, pk: int, index: int) -> HttpResponseBase:
     event = get_notice_event_for(request.user, pk)
     if index >= len(event.photos):
         raise Http404

@@ -56,7 +56,7 @@ def s3_server():
 
 @pytest.fixture
 def on_object_storage(settings, s3_server, monkeypatch):
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "committee")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "committee-secret")
