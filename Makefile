@@ -17,7 +17,7 @@ DOVECOT := $(or $(shell command -v dovecot),/usr/sbin/dovecot)
 APT_GET ?= $(shell command -v apt-get)
 IS_ROOT ?= $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: run test smoke install install-dev browser-deps lint types check-migrations messages clean
+.PHONY: run test smoke smoke-cluster install install-dev browser-deps lint types check-migrations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -83,6 +83,11 @@ test: browser-deps lint types check-migrations
 # (.ci/smoke says which database and Redis number it takes).
 smoke: install-dev
 	.ci/smoke
+
+# The same through DEPLOYMENT.md's layout (needs nginx and pgbouncer).
+smoke-cluster: install-dev
+	SMOKE_CLUSTER=1 SMOKE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/committee_cluster \
+	    SMOKE_BROKER_URL=redis://127.0.0.1:6379/3 SMOKE_DIR=$(CURDIR)/var/smoke-cluster .ci/smoke
 
 # For developers: re-extract messages after changing strings (pure Python).
 messages: install-dev

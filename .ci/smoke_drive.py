@@ -3,10 +3,12 @@ would, with nothing but the standard library. .ci/smoke starts the site and
 runs this; see there and README.md's Production section.
 
     python .ci/smoke_drive.py --port PORT --mail FOLDER --static-root DIR \\
-        --admin USERNAME --admin-password PASSWORD
+        --admin USERNAME --admin-password PASSWORD [--plain-port PORT]
 
 The site runs with DEBUG=0 behind a notional HTTPS proxy: every request but
 the plain-http checks carries X-Forwarded-Proto: https (TRUST_X_FORWARDED_PROTO=1).
+With --plain-port the proxy is real (nginx, DEPLOYMENT.md): --port is its
+HTTPS listener (a self-signed certificate) and --plain-port its plain one.
 Exits non-zero with the step that failed."""
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import http.client
 import json
 import re
 import secrets
+import ssl
 import struct
 import sys
 import time
@@ -198,6 +201,16 @@ class Response:
         raise SmokeFailure(f"{self.url}: no form (action {action!r}, field {having!r}) on the page")
 
 
+@dataclass
+class Proxy:
+    """Where the plain-http requests go when a real TLS proxy is in front."""
+
+    plain_port: int | None = None
+
+
+PROXY = Proxy()
+
+
 class Client:
     def __init__(self, port: int, *, language: str) -> None:
         self.port = port
@@ -216,10 +229,18 @@ class Client:
         https: bool = True,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        connection: http.client.HTTPConnection
         sent = {"Accept-Language": self.language, "User-Agent": "committee-site-smoke"}
-        if https:
-            sent["X-Forwarded-Proto"] = "https"
+        if PROXY.plain_port is None:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+            if https:
+                sent["X-Forwarded-Proto"] = "https"
+        elif https:
+            # The test's own self-signed certificate.
+            unverified = ssl._create_unverified_context()  # noqa: S323
+            connection = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=TIMEOUT, context=unverified)
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", PROXY.plain_port, timeout=TIMEOUT)
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method == "POST":
@@ -547,6 +568,10 @@ def run(args: argparse.Namespace) -> None:
     expect(len(photos) == 1, f"the complaint page shows photos {photos}")
     image = owner.get(photos[0])
     expect(image.status == 200 and image.body[:2] == b"\xff\xd8", f"the photo answered {image.status}")
+    expect(image.header("Content-Type") == "image/jpeg", f"the photo came as {image.header('Content-Type')!r}")
+    expect(image.header("Content-Disposition").startswith("inline;"), "the photo is not shown inline")
+    expect(image.header("X-Content-Type-Options") == "nosniff", "the photo may be sniffed")
+    expect(not image.header("X-Accel-Redirect"), "the proxy passed its internal redirect on to the browser")
     expect(chair.get(complaint_path).status == 200, "the chair cannot open the complaint")
     mailbox.wait_for(to=owner_email, subject_has=reference.group(0), what="confirming the complaint")
     mailbox.wait_for(to=chair_email, subject_has=reference.group(0), what="telling the committee of the complaint")
@@ -573,8 +598,11 @@ def main() -> None:
     parser.add_argument("--static-root", required=True)
     parser.add_argument("--admin", required=True)
     parser.add_argument("--admin-password", required=True)
+    parser.add_argument("--plain-port", type=int, help="a real TLS proxy's plain-http port; --port is its HTTPS one")
+    args = parser.parse_args()
+    PROXY.plain_port = args.plain_port
     try:
-        run(parser.parse_args())
+        run(args)
     except SmokeFailure as failure:
         print(f"SMOKE FAILED: {failure}", file=sys.stderr, flush=True)
         sys.exit(1)
