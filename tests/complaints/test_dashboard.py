@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from committee_site import spreadsheets
+from committee_site import search, spreadsheets
 from committee_site.pagination import _encode
 from committee_site.spreadsheets import spreadsheet_safe
 from complaints.models import Category, Complaint, Status
@@ -85,6 +85,24 @@ def test_search_finds_a_two_character_chinese_word_and_an_english_word(owner, co
     response = _get(committee_member, q="门")
     assert "Search for a word of at least two characters" in response.content.decode()
     assert len(_titles(response)) == 3
+
+
+@pytest.mark.parametrize("few_matches", [1000, 4])
+def test_search_pages_are_the_same_whether_the_matches_are_few_or_many(
+    compound, committee_member, monkeypatch, few_matches
+):
+    # Past FEW_MATCHES the page walks the date order instead of ordering the ids it was given.
+    monkeypatch.setattr(search, "FEW_MATCHES", few_matches)
+    lifts = bulk_complaints(compound, 30, title="电梯坏了")
+    bulk_complaints(compound, 10, title="楼道灯")
+    client = client_for(committee_member)
+    first = client.get(DASHBOARD, {"q": "电梯"})
+    second = client.get(DASHBOARD, {"q": "电梯", "cursor": first.context["page"].next_cursor})
+    newest_first = sorted(lifts, key=lambda c: (c.submitted_at, c.pk), reverse=True)
+    assert [c.pk for c in first.context["page"].items] == [c.pk for c in newest_first[:25]]
+    assert [c.pk for c in second.context["page"].items] == [c.pk for c in newest_first[25:]]
+    assert not second.context["page"].has_next
+    assert _titles(client.get(DASHBOARD, {"q": "扶梯"})) == []
 
 
 def test_filters_by_status_category_channel_responsible_and_deadline(owner, committee_member, compound):
@@ -344,14 +362,16 @@ def test_exports_cost_a_fixed_number_of_queries(compound, committee_member, djan
     client = client_for(committee_member)
     client.get(DASHBOARD)  # the session is warm, as it is when the download is clicked
     # session, user, access (3), the list (one query, read in chunks)
-    with django_assert_num_queries(EXPORT_QUERIES):
+    with django_assert_num_queries(EXPORT_QUERIES + SEARCH_PROBE):
         _sheet, sheet_rows = _xlsx(client.get(EXPORT_XLSX, {"q": "电梯"}))
     assert len(sheet_rows) == rows + 1
-    with django_assert_num_queries(EXPORT_QUERIES):
+    with django_assert_num_queries(EXPORT_QUERIES + SEARCH_PROBE):
         assert len(_csv(client.get(EXPORT, {"q": "电梯"}))) == rows + 1
 
 
 EXPORT_QUERIES = 6
+# A search asks for the matching ids first (committee_site.search).
+SEARCH_PROBE = 1
 
 
 def _download_peak(client, url):
@@ -401,7 +421,8 @@ def test_dashboard_list_and_detail_cost_a_fixed_number_of_queries(
         response = client.get(DASHBOARD)
     items = response.context["page"].items
     assert len(items) == min(rows + 1 + rows // 5, 25)
-    with django_assert_num_queries(14):
+    # A search first asks for the matching ids (committee_site.search): one more.
+    with django_assert_num_queries(15):
         response = client.get(DASHBOARD, {"q": "电梯", "status": "open", "sort": "deadline", "due": "overdue"})
     assert len(response.context["page"].items) == min(rows // 2, 25)
     # A page further on, by the key of a row: what a "next" link carries.
