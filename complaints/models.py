@@ -299,6 +299,17 @@ class Complaint(models.Model):
             models.Index(fields=["complainant", "-submitted_at", "-id"], name="complaint_complainant"),
             # The reminder sweep's window over every compound: only cases that wait for a deadline.
             models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="complaint_next_due"),
+            # The dashboard's open workload (new, overdue, due soon) counted from index entries alone.
+            models.Index(
+                fields=["compound", "next_due_at"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="complaint_open_due",
+            ),
+            models.Index(
+                fields=["compound", "submitted_at"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="complaint_open_submitted",
+            ),
         ]
 
     def __str__(self) -> str:
